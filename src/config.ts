@@ -1,0 +1,160 @@
+/**
+ * Every setting comes from an environment variable, is parsed and validated here once at start,
+ * and reaches the rest of the code as a typed `Config`. The README table is generated from
+ * `settingDocs` so it cannot drift from the code.
+ */
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  /** `undefined` selects the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  dbPoolSize: number;
+  /** `undefined` means "generate or read `dataDir/secret`". */
+  secret: string | undefined;
+  logLevel: LogLevel;
+  serveWorkers: boolean;
+  workerConcurrency: number;
+  accessTokenTtlSeconds: number;
+  secretGraceSeconds: number;
+  sessionTtlSeconds: number;
+  rateLimitPerClient: number;
+  rateLimitPerIp: number;
+  redisUrl: string | undefined;
+  trustProxy: boolean;
+  shutdownTimeoutSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface SettingDoc {
+  variable: string;
+  default: string;
+  description: string;
+}
+
+export const settingDocs: SettingDoc[] = [
+  { variable: 'LAUREL_PORT', default: '8080', description: 'HTTP port (`PORT` is honoured too).' },
+  { variable: 'LAUREL_HOST', default: '0.0.0.0', description: 'Interface to listen on.' },
+  { variable: 'LAUREL_PUBLIC_URL', default: 'http://localhost:<port>', description: 'External base URL; used in links, token issuer and (later) DIDs.' },
+  { variable: 'LAUREL_DATA_DIR', default: './.laurel', description: 'Folder for the embedded database and the generated master secret.' },
+  { variable: 'DATABASE_URL', default: '(unset: embedded PGlite)', description: '`postgres://…` to use PostgreSQL instead of the embedded database.' },
+  { variable: 'LAUREL_DB_POOL_SIZE', default: '10', description: 'PostgreSQL connections per process.' },
+  { variable: 'LAUREL_SECRET', default: '(generated)', description: 'Master secret (≥ 32 characters). Generated into `<data dir>/secret` when unset; set it explicitly when several processes share a database.' },
+  { variable: 'LAUREL_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  { variable: 'LAUREL_SERVE_WORKERS', default: 'true', description: 'Whether `laurel serve` also runs job workers in-process.' },
+  { variable: 'LAUREL_WORKER_CONCURRENCY', default: '16', description: 'Jobs a worker process runs at once.' },
+  { variable: 'LAUREL_ACCESS_TOKEN_TTL', default: '1h', description: 'Lifetime of OAuth2 access tokens (seconds or 30s/15m/1h/7d).' },
+  { variable: 'LAUREL_SECRET_GRACE', default: '24h', description: 'How long a rotated client secret keeps working.' },
+  { variable: 'LAUREL_SESSION_TTL', default: '12h', description: 'Lifetime of a login session.' },
+  { variable: 'LAUREL_RATE_LIMIT_CLIENT', default: '6000', description: 'Requests per minute per API client or signed-in person.' },
+  { variable: 'LAUREL_RATE_LIMIT_IP', default: '600', description: 'Requests per minute per IP address for unauthenticated requests.' },
+  { variable: 'LAUREL_REDIS_URL', default: '(unset)', description: '`redis://…`; when set, rate limits are shared by all processes through Redis.' },
+  { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
+  { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
+];
+
+const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds, written as a plain number of seconds or with a unit: 30s, 15m, 12h, 7d. */
+function duration(env: Env, variable: string, fallback: string): number {
+  const raw = (env[variable] ?? '').trim() || fallback;
+  const match = /^(\d+)([smhd]?)$/.exec(raw);
+  if (!match) throw new ConfigError(variable, `expected a duration like 90, 30s, 15m, 12h or 7d, got "${raw}"`);
+  const seconds = Number(match[1]) * (durationUnits[match[2] || 's'] ?? 1);
+  if (seconds < 1) throw new ConfigError(variable, 'must be at least one second');
+  return seconds;
+}
+
+function boolean(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(variable, `expected true or false, got "${env[variable]}"`);
+}
+
+function url(env: Env, variable: string, protocols: string[]): string | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(variable, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'LAUREL_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535);
+  const publicUrl = (url(env, 'LAUREL_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const secret = env.LAUREL_SECRET;
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('LAUREL_SECRET', `must be at least 32 characters, got ${secret.length}`);
+  }
+  const logLevel = (env.LAUREL_LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!logLevels.includes(logLevel)) {
+    throw new ConfigError('LAUREL_LOG_LEVEL', `expected one of ${logLevels.join(', ')}, got "${env.LAUREL_LOG_LEVEL}"`);
+  }
+  return {
+    host: env.LAUREL_HOST?.trim() || '0.0.0.0',
+    port,
+    publicUrl,
+    dataDir: resolve(env.LAUREL_DATA_DIR?.trim() || '.laurel'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dbPoolSize: integer(env, 'LAUREL_DB_POOL_SIZE', 10, 1, 1000),
+    secret,
+    logLevel,
+    serveWorkers: boolean(env, 'LAUREL_SERVE_WORKERS', true),
+    workerConcurrency: integer(env, 'LAUREL_WORKER_CONCURRENCY', 16, 1, 1000),
+    accessTokenTtlSeconds: duration(env, 'LAUREL_ACCESS_TOKEN_TTL', '1h'),
+    secretGraceSeconds: duration(env, 'LAUREL_SECRET_GRACE', '24h'),
+    sessionTtlSeconds: duration(env, 'LAUREL_SESSION_TTL', '12h'),
+    rateLimitPerClient: integer(env, 'LAUREL_RATE_LIMIT_CLIENT', 6000, 1, 10_000_000),
+    rateLimitPerIp: integer(env, 'LAUREL_RATE_LIMIT_IP', 600, 1, 10_000_000),
+    redisUrl: url(env, 'LAUREL_REDIS_URL', ['redis:', 'rediss:']),
+    trustProxy: boolean(env, 'LAUREL_TRUST_PROXY', false),
+    shutdownTimeoutSeconds: duration(env, 'LAUREL_SHUTDOWN_TIMEOUT', '30s'),
+  };
+}
+
+/** The configuration as `laurel config check` prints it: secrets and credentials masked. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const mask = (value: string | undefined) => (value === undefined ? undefined : value.replace(/\/\/([^@/]*)@/, '//***@'));
+  return {
+    ...config,
+    databaseUrl: mask(config.databaseUrl) ?? `embedded PGlite in ${config.dataDir}/db`,
+    redisUrl: mask(config.redisUrl),
+    secret: config.secret === undefined ? `generated in ${config.dataDir}/secret` : '[set]',
+  };
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { PGlitePool } from './pglite-pool.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string };
+
+export interface OpenedDatabase {
+  db: Db;
+  kind: DatabaseTarget['kind'];
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL (a `pg` pool) or PGlite (on disk under `dataDir`, in memory without one). */
+export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
+  let pool;
+  if (target.kind === 'postgres') {
+    pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+    // An idle connection that dies (server restart) must not crash the process.
+    pool.on('error', () => undefined);
+  } else {
+    let path: string | undefined;
+    if (target.dataDir) {
+      path = join(target.dataDir, 'db');
+      mkdirSync(path, { recursive: true });
+    }
+    const pglite = new PGlite(path);
+    await pglite.waitReady;
+    pool = new PGlitePool(pglite);
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: target.kind, close: () => db.destroy() };
+}
+
+/** Runs `work` in a transaction; everything it writes (data, audit, jobs) commits or none of it. */
+export function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+/**
+ * Every migration, in order. Listed statically (not discovered on disk) so the same list works
+ * from TypeScript sources in tests and from the compiled build.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};
