@@ -1,0 +1,130 @@
+/**
+ * Job queue throughput with trivial jobs, on PostgreSQL (a fresh database) and on PGlite:
+ *   enqueue          N jobs in batched INSERTs, no worker running;
+ *   claimComplete    one JobWorker draining that backlog (claim, run, batched completion);
+ *   endToEnd         N more jobs enqueued in batches while the worker runs (wake() after each),
+ *                    from the first INSERT to the last completion.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { openDatabase, type Db, type OpenedDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { enqueueMany, type NewJob } from '../src/jobs/queue.js';
+import { JobWorker } from '../src/jobs/worker.js';
+import { benchPostgresUrl, perSecond, printResult } from './support.js';
+
+interface Settings {
+  jobs: number;
+  enqueueBatch: number;
+  concurrency: number;
+}
+
+const settings: Record<'postgres' | 'pglite', Settings> = {
+  postgres: { jobs: 30_000, enqueueBatch: 1_000, concurrency: 1_000 },
+  pglite: { jobs: 10_000, enqueueBatch: 1_000, concurrency: 1_000 },
+};
+
+async function freshPostgres(url: string): Promise<OpenedDatabase> {
+  const name = `laurel_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const opened = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 10 });
+  await migrateToLatest(opened.db);
+  return {
+    ...opened,
+    async close() {
+      await opened.close();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+const trivialJobs = (count: number, offset: number): NewJob[] => Array.from({ length: count }, (_, n) => ({ kind: 'noop', payload: { n: offset + n } }));
+
+async function enqueueAll(db: Db, total: number, batch: number, offset: number, afterBatch?: () => void): Promise<void> {
+  for (let sent = 0; sent < total; sent += batch) {
+    await enqueueMany(db, trivialJobs(Math.min(batch, total - sent), offset + sent));
+    afterBatch?.();
+  }
+}
+
+async function measure(db: Db, { jobs, enqueueBatch, concurrency }: Settings) {
+  let finished = 0;
+  let target = 0;
+  let reached: () => void = () => undefined;
+  const untilFinished = (count: number) =>
+    new Promise<void>((resolve) => {
+      target = count;
+      reached = resolve;
+      if (finished >= target) resolve();
+    });
+  const worker = new JobWorker({
+    db,
+    concurrency,
+    pollIntervalMs: 50,
+    handlers: { noop: async () => undefined },
+    observer: {
+      jobFinished: () => {
+        finished += 1;
+        if (finished >= target) reached();
+      },
+    },
+  });
+
+  let started = performance.now();
+  await enqueueAll(db, jobs, enqueueBatch, 0);
+  const enqueueMs = performance.now() - started;
+
+  started = performance.now();
+  const drained = untilFinished(jobs);
+  await worker.start();
+  await drained;
+  const claimCompleteMs = performance.now() - started;
+
+  started = performance.now();
+  const flowed = untilFinished(2 * jobs);
+  await enqueueAll(db, jobs, enqueueBatch, jobs, () => worker.wake());
+  await flowed;
+  const endToEndMs = performance.now() - started;
+  await worker.stop(5_000);
+
+  return {
+    jobs,
+    enqueueBatch,
+    concurrency,
+    enqueuePerSecond: perSecond(jobs, enqueueMs),
+    claimCompletePerSecond: perSecond(jobs, claimCompleteMs),
+    endToEndPerSecond: perSecond(jobs, endToEndMs),
+  };
+}
+
+async function run(open: () => Promise<OpenedDatabase>, kind: 'postgres' | 'pglite') {
+  const opened = await open();
+  try {
+    return await measure(opened.db, settings[kind]);
+  } finally {
+    await opened.close();
+  }
+}
+
+const result: Record<string, unknown> = { target: { postgresEndToEndPerSecond: 5_000 } };
+const postgresUrl = benchPostgresUrl;
+if (postgresUrl) {
+  result.postgres = await run(() => freshPostgres(postgresUrl), 'postgres');
+} else {
+  result.postgres = { skipped: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL' };
+}
+result.pglite = await run(async () => {
+  const opened = await openDatabase({ kind: 'pglite' });
+  await migrateToLatest(opened.db);
+  return opened;
+}, 'pglite');
+printResult(result);
