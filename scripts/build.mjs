@@ -1,7 +1,8 @@
 // Builds dist/ from src/ with tsc, but only when a source file is newer than the last build
 // (or with --force). Kept dependency-free so `npm start` stays fast when nothing changed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +30,7 @@ export async function ensureBuilt({ force = false } = {}) {
   if (!force && !isStale()) return;
   let tsc;
   try {
-    tsc = join(dirname(fileURLToPath(import.meta.resolve('typescript/package.json'))), 'bin', 'tsc');
+    tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   } catch {
     console.error('laurel: dist/ is missing or out of date and TypeScript is not installed; run `npm ci` first.');
     process.exit(2);
@@ -37,6 +38,8 @@ export async function ensureBuilt({ force = false } = {}) {
   process.stderr.write('laurel: building (tsc)…\n');
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  // Data files that live beside the code (schemas, JSON-LD contexts) ship beside the compiled code.
+  cpSync(join(root, 'src'), join(root, 'dist'), { recursive: true, filter: (source) => statSync(source).isDirectory() || !source.endsWith('.ts') });
   writeFileSync(stamp, new Date().toISOString());
 }
 

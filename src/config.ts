@@ -28,6 +28,8 @@ export interface Config {
   redisUrl: string | undefined;
   trustProxy: boolean;
   shutdownTimeoutSeconds: number;
+  /** Organisation and owner created on the very first start, when the database has none. */
+  firstRun: { organizationName: string; adminEmail: string };
 }
 
 export class ConfigError extends Error {
@@ -67,6 +69,8 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_REDIS_URL', default: '(unset)', description: '`redis://…`; when set, rate limits are shared by all processes through Redis.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
+  { variable: 'LAUREL_INIT_ORG', default: 'My organisation', description: 'Name of the organisation `laurel serve` creates on its very first start (empty database).' },
+  { variable: 'LAUREL_INIT_ADMIN_EMAIL', default: 'admin@example.org', description: 'Sign-in e-mail of that first owner; the one-time password is printed once.' },
 ];
 
 const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -126,6 +130,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!logLevels.includes(logLevel)) {
     throw new ConfigError('LAUREL_LOG_LEVEL', `expected one of ${logLevels.join(', ')}, got "${env.LAUREL_LOG_LEVEL}"`);
   }
+  const adminEmail = env.LAUREL_INIT_ADMIN_EMAIL?.trim() || 'admin@example.org';
+  if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) throw new ConfigError('LAUREL_INIT_ADMIN_EMAIL', `"${adminEmail}" is not an e-mail address`);
   return {
     host: env.LAUREL_HOST?.trim() || '0.0.0.0',
     port,
@@ -145,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'LAUREL_REDIS_URL', ['redis:', 'rediss:']),
     trustProxy: boolean(env, 'LAUREL_TRUST_PROXY', false),
     shutdownTimeoutSeconds: duration(env, 'LAUREL_SHUTDOWN_TIMEOUT', '30s'),
+    firstRun: { organizationName: env.LAUREL_INIT_ORG?.trim() || 'My organisation', adminEmail },
   };
 }
 

@@ -2,7 +2,11 @@
  * Runs once before the suite: says loudly which real services the tests will use, and in CI
  * (CI=true) refuses to run without them so a green CI always means "tested against the real thing".
  */
-export default function setup(): void {
+import { ensureBuilt } from '../../scripts/build.mjs';
+
+export default async function setup(): Promise<void> {
+  // CLI tests run the real `laurel` command, which needs dist/; build it once, up front.
+  await ensureBuilt();
   const missing: string[] = [];
   if (!process.env.TEST_DATABASE_URL) missing.push('TEST_DATABASE_URL (PostgreSQL)');
   if (!process.env.TEST_REDIS_URL) missing.push('TEST_REDIS_URL (Redis)');

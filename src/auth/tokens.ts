@@ -1,0 +1,69 @@
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../kernel/clock.js';
+import type { MasterSecret } from '../kernel/secrets.js';
+import { isScope, type Scope } from './scopes.js';
+
+export interface AccessTokenClaims {
+  clientId: string;
+  organizationId: string;
+  scopes: Scope[];
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+  scope: string;
+}
+
+const audience = 'laurel-api';
+
+/**
+ * Short-lived access tokens for API clients: HS256 JWTs under a key derived from the master
+ * secret. Only Laurel verifies them, so a symmetric key is enough and verification stays cheap.
+ */
+export class AccessTokens {
+  readonly #key: Uint8Array;
+
+  constructor(
+    secret: MasterSecret,
+    private readonly issuer: string,
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock,
+  ) {
+    this.#key = new Uint8Array(secret.key('access-tokens'));
+  }
+
+  async issue(claims: AccessTokenClaims): Promise<IssuedToken> {
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    const scope = claims.scopes.join(' ');
+    const accessToken = await new SignJWT({ org: claims.organizationId, scope })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setIssuer(this.issuer)
+      .setAudience(audience)
+      .setSubject(claims.clientId)
+      .setJti(randomUUID())
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.ttlSeconds)
+      .sign(this.#key);
+    return { accessToken, expiresIn: this.ttlSeconds, scope };
+  }
+
+  /** The token's claims, or null when it is malformed, forged, expired or not ours. */
+  async verify(token: string): Promise<AccessTokenClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer: this.issuer,
+        audience,
+        algorithms: ['HS256'],
+        typ: 'at+jwt',
+        currentDate: this.clock.now(),
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.scope !== 'string') return null;
+      return { clientId: payload.sub, organizationId: payload.org, scopes: payload.scope.split(' ').filter(isScope) };
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error;
+    }
+  }
+}

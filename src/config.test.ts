@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig, settingDocs } from './config.js';
+
+describe('configuration from the environment', () => {
+  it('has working defaults for a newcomer', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      publicUrl: 'http://localhost:8080',
+      databaseUrl: undefined,
+      serveWorkers: true,
+      accessTokenTtlSeconds: 3600,
+      secretGraceSeconds: 86400,
+      firstRun: { organizationName: 'My organisation', adminEmail: 'admin@example.org' },
+    });
+    expect(config.dataDir).toMatch(/\.laurel$/);
+  });
+
+  it('parses durations, booleans and URLs', () => {
+    const config = loadConfig({ LAUREL_ACCESS_TOKEN_TTL: '15m', LAUREL_SERVE_WORKERS: 'no', DATABASE_URL: 'postgres://u:pw@db/laurel', LAUREL_PUBLIC_URL: 'https://badges.example.edu/' });
+    expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.serveWorkers).toBe(false);
+    expect(config.publicUrl).toBe('https://badges.example.edu');
+    expect(describeConfig(config).databaseUrl).toBe('postgres://***@db/laurel');
+  });
+
+  it.each([
+    [{ LAUREL_PORT: '99999' }, 'LAUREL_PORT: must be between 0 and 65535, got 99999'],
+    [{ LAUREL_SECRET: 'short' }, 'LAUREL_SECRET: must be at least 32 characters, got 5'],
+    [{ LAUREL_LOG_LEVEL: 'loud' }, 'LAUREL_LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ LAUREL_TRUST_PROXY: 'maybe' }, 'LAUREL_TRUST_PROXY: expected true or false, got "maybe"'],
+    [{ LAUREL_REDIS_URL: 'http://cache' }, 'LAUREL_REDIS_URL: must start with redis:// or rediss://'],
+    [{ LAUREL_INIT_ADMIN_EMAIL: 'admin' }, 'LAUREL_INIT_ADMIN_EMAIL: "admin" is not an e-mail address'],
+  ])('refuses %o with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError(message.split(':')[0]!, message.slice(message.indexOf(':') + 2)));
+  });
+
+  it('documents every variable in the README table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const setting of settingDocs) {
+      expect(readme).toContain(`| \`${setting.variable}\` | ${setting.default} | ${setting.description} |`);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import { expect, it } from 'vitest';
+import { describeEachApp } from '../support/app.js';
+
+describeEachApp('Idempotency-Key on POST', (app) => {
+  it('replays the stored response for the same key and body, without doing the work twice', async () => {
+    const org = await app().organization('Idem Org');
+    const token = await app().token(org.client.client_id, org.client.client_secret!);
+    const request = { token, body: { name: 'bulk importer', scopes: ['awards:write'] }, headers: { 'idempotency-key': 'create-importer-1' } };
+    const first = await app().call('POST', '/api/v1/clients', request);
+    const second = await app().call('POST', '/api/v1/clients', request);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    const list = await app().call('GET', '/api/v1/clients', { token });
+    expect(list.body.items.filter((c: { name: string }) => c.name === 'bulk importer')).toHaveLength(1);
+  });
+
+  it('refuses the same key with another body (422) and keys are per caller', async () => {
+    const org = await app().organization('Idem Org 2');
+    const token = await app().token(org.client.client_id, org.client.client_secret!);
+    const headers = { 'idempotency-key': 'k-1' };
+    await app().call('POST', '/api/v1/clients', { token, body: { name: 'one', scopes: ['badges:read'] }, headers });
+    const other = await app().call('POST', '/api/v1/clients', { token, body: { name: 'two', scopes: ['badges:read'] }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+
+    const otherOrg = await app().organization('Idem Org 3');
+    const otherToken = await app().token(otherOrg.client.client_id, otherOrg.client.client_secret!);
+    const elsewhere = await app().call('POST', '/api/v1/clients', { token: otherToken, body: { name: 'two', scopes: ['badges:read'] }, headers });
+    expect(elsewhere.status).toBe(201);
+    expect(elsewhere.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('replays validation failures too, and rejects malformed keys', async () => {
+    const org = await app().organization('Idem Org 4');
+    const token = await app().token(org.client.client_id, org.client.client_secret!);
+    const bad = await app().call('POST', '/api/v1/clients', { token, body: { name: 'x', scopes: [] }, headers: { 'idempotency-key': 'bad-1' } });
+    expect(bad.status).toBe(400);
+    const again = await app().call('POST', '/api/v1/clients', { token, body: { name: 'x', scopes: [] }, headers: { 'idempotency-key': 'bad-1' } });
+    expect(again.status).toBe(400);
+    const tooLong = await app().call('POST', '/api/v1/clients', { token, body: { name: 'x', scopes: ['admin'] }, headers: { 'idempotency-key': 'k'.repeat(300) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.code).toBe('bad_request');
+  });
+});

@@ -1,0 +1,105 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const laurelBin = join(import.meta.dirname, '..', 'bin', 'laurel.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'laurel-cli-'));
+const env = { ...process.env, LAUREL_DATA_DIR: dataDir, DATABASE_URL: '', LAUREL_LOG_LEVEL: 'warn' };
+
+function laurel(args: string[], extraEnv: Record<string, string> = {}) {
+  return run(process.execPath, [laurelBin, ...args], { env: { ...env, ...extraEnv }, timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('laurel command', () => {
+  it('prints help for every subcommand', async () => {
+    for (const command of [[], ['serve'], ['worker'], ['migrate'], ['version'], ['config', 'check'], ['init'], ['client', 'create'], ['client', 'list'], ['client', 'rotate'], ['client', 'revoke']]) {
+      const result = await laurel([...command, '--help']);
+      expect(result.code, command.join(' ')).toBe(0);
+      expect(result.stdout).toContain('Usage: laurel');
+    }
+  });
+
+  it('stops with one line naming the variable and exit code 2 on bad configuration', async () => {
+    const result = await laurel(['config', 'check'], { LAUREL_ACCESS_TOKEN_TTL: 'forever' });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual(['laurel: configuration error: LAUREL_ACCESS_TOKEN_TTL: expected a duration like 90, 30s, 15m, 12h or 7d, got "forever"']);
+    const serve = await laurel(['serve'], { DATABASE_URL: 'mysql://db/laurel' });
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('DATABASE_URL: must start with postgres:// or postgresql://');
+  });
+
+  it('init --json creates an organisation, an owner and working credentials, idempotently', { timeout: 120_000 }, async () => {
+    const first = await laurel(['init', '--org', 'CLI University', '--admin-email', 'registrar@cli.example', '--json']);
+    expect(first.code).toBe(0);
+    const created = JSON.parse(first.stdout);
+    expect(created.organization).toMatchObject({ id: expect.stringMatching(/^org_/), name: 'CLI University', created: true });
+    expect(created.admin).toMatchObject({ email: 'registrar@cli.example', role: 'owner', oneTimePassword: expect.stringMatching(/^\w+$/) });
+    expect(created.client).toMatchObject({ client_id: expect.stringMatching(/^\w+$/), client_secret: expect.stringMatching(/^\w+$/) });
+
+    const second = JSON.parse((await laurel(['init', '--org', 'cli university', '--admin-email', 'registrar@cli.example', '--json'])).stdout);
+    expect(second.organization).toMatchObject({ id: created.organization.id, created: false });
+    expect(second.admin).toMatchObject({ oneTimePassword: null, created: false });
+    expect(second.client).toMatchObject({ client_id: created.client.client_id, client_secret: null, created: false });
+
+    const list = JSON.parse((await laurel(['client', 'list', '--org', 'CLI University', '--json'])).stdout);
+    expect(list.map((c: { id: string }) => c.id)).toEqual([created.client.client_id]);
+
+    // The credentials work against the real server on the same data folder.
+    const port = 18000 + Math.floor(Math.random() * 1000);
+    const server = spawn(process.execPath, [laurelBin, 'serve'], { env: { ...env, LAUREL_PORT: String(port), LAUREL_HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 30_000;
+      let ready = 0;
+      while (Date.now() < deadline && ready !== 200) {
+        ready = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
+        if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(ready, stderr).toBe(200);
+      const token = await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: created.client.client_id, client_secret: created.client.client_secret }),
+      }).then((r) => r.json() as Promise<{ access_token: string }>);
+      const organization = await fetch(`${base}/api/v1/organization`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
+      expect(organization).toMatchObject({ id: created.organization.id, name: 'CLI University' });
+
+      // While the server holds the embedded database, other commands refuse clearly.
+      const blocked = await laurel(['client', 'list', '--org', 'CLI University']);
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toMatch(/embedded database .* is in use by process \d+/);
+    } finally {
+      server.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => server.on('exit', resolve));
+      expect(code).toBe(0);
+    }
+    expect(stderr).toContain('shutting down');
+  });
+
+  it('creates, rotates and revokes clients', { timeout: 60_000 }, async () => {
+    await laurel(['init', '--org', 'Rotation Org', '--admin-email', 'a@rotation.example']);
+    const created = JSON.parse((await laurel(['client', 'create', '--org', 'Rotation Org', '--name', 'moodle', '--scopes', 'awards:write,badges:read', '--json'])).stdout);
+    expect(created.scopes).toEqual(['awards:write', 'badges:read']);
+    const rotated = JSON.parse((await laurel(['client', 'rotate', created.client_id, '--grace', '1h', '--json'])).stdout);
+    expect(rotated.client_secret).not.toBe(created.client_secret);
+    const revoked = await laurel(['client', 'revoke', created.client_id]);
+    expect(revoked.stdout).toContain('Revoked');
+    const badScope = await laurel(['client', 'create', '--org', 'Rotation Org', '--name', 'x', '--scopes', 'root']);
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toContain('unknown scope(s): root');
+    const noOrg = await laurel(['client', 'list', '--org', 'Nowhere']);
+    expect(noOrg.code).toBe(1);
+    expect(noOrg.stderr.trim()).toBe('laurel: no organisation with id or name "Nowhere"');
+  });
+});
