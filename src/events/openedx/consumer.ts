@@ -1,0 +1,153 @@
+import type { Redis } from 'ioredis';
+import { parseAutoclaimReply, parseReadReply, type StreamEntry } from './stream-replies.js';
+import { decodeMessage, type DecodedMessage } from './wire.js';
+
+export interface BusConsumerOptions {
+  /** A connection to copy settings from; the consumer opens its own (it blocks on reads) and closes it on stop. */
+  redis: Redis;
+  stream: string;
+  /** One group per service: consumers of a group share the stream, each entry goes to one of them. */
+  group: string;
+  /** Unique within the group and stable across restarts of the same worker (e.g. host + slot). */
+  consumer: string;
+  /**
+   * Durably records a batch (accepted and rejected messages alike). Entries are acknowledged only
+   * after it resolves; if it rejects, the batch is delivered again. Must be idempotent by event or
+   * entry id, because a batch can be delivered more than once (at-least-once).
+   */
+  record: (batch: DecodedMessage[]) => Promise<unknown>;
+  batchSize?: number;
+  blockMs?: number;
+  /** Pending entries of other consumers idle this long are taken over (the owner is presumed dead). */
+  claimIdleMs?: number;
+  /** Pause after a failed batch or a Redis error before trying again. */
+  retryDelayMs?: number;
+  /** Where a newly created group starts: `0` processes everything the stream still holds. */
+  startId?: string;
+  onError?: (error: unknown) => void;
+}
+
+export interface ConsumerStats {
+  batches: number;
+  acknowledged: number;
+  claimed: number;
+  failures: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Redis Streams consumer for the Open edX event bus. Order of work in each turn: this consumer's
+ * own unacknowledged entries first (after a start or a failure), then — every `claimIdleMs / 2` —
+ * entries abandoned by dead consumers (XAUTOCLAIM), then new entries (XREADGROUP `>`).
+ */
+export class BusConsumer {
+  readonly stats: ConsumerStats = { batches: 0, acknowledged: 0, claimed: 0, failures: 0 };
+  readonly #options: Required<Omit<BusConsumerOptions, 'onError'>> & Pick<BusConsumerOptions, 'onError'>;
+  #connection: Redis | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #reading = false;
+  #ownPendingFirst = true;
+  #claimCursor = '0-0';
+  #nextClaimAt = 0;
+
+  constructor(options: BusConsumerOptions) {
+    this.#options = {
+      batchSize: 100,
+      blockMs: 2_000,
+      claimIdleMs: 60_000,
+      retryDelayMs: 1_000,
+      startId: '0',
+      ...options,
+    };
+  }
+
+  /** Creates the group if needed and starts consuming in the background. */
+  async start(): Promise<void> {
+    if (this.#loop) throw new Error('consumer already started');
+    this.#connection = this.#options.redis.duplicate();
+    await this.#ensureGroup();
+    this.#loop = this.#run();
+  }
+
+  /** Finishes the batch in hand (recorded and acknowledged), then closes the connection. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    // A blocked read holds no work; cutting the connection ends it at once. Entries it may have
+    // been handed stay pending and are re-read on restart or claimed by another consumer.
+    if (this.#reading) this.#connection?.disconnect();
+    await this.#loop;
+    if (this.#connection?.status !== 'end') await this.#connection?.quit().catch(() => undefined);
+  }
+
+  get #redis(): Redis {
+    if (!this.#connection) throw new Error('consumer not started');
+    return this.#connection;
+  }
+
+  async #ensureGroup(): Promise<void> {
+    try {
+      await this.#redis.xgroup('CREATE', this.#options.stream, this.#options.group, this.#options.startId, 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('BUSYGROUP')) throw error;
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const entries = await this.#nextEntries();
+        if (entries.length > 0) await this.#handle(entries);
+      } catch (error) {
+        if (this.#stopping) break;
+        this.stats.failures += 1;
+        this.#options.onError?.(error);
+        this.#ownPendingFirst = true;
+        // Redis restarted without persistence: the stream and group are gone.
+        if (String((error as Error).message).includes('NOGROUP')) await this.#ensureGroup().catch(() => undefined);
+        await sleep(this.#options.retryDelayMs);
+      }
+    }
+  }
+
+  async #nextEntries(): Promise<StreamEntry[]> {
+    const { stream, group, consumer, batchSize, blockMs, claimIdleMs } = this.#options;
+    if (this.#ownPendingFirst) {
+      const own = parseReadReply(
+        await this.#redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0'),
+      );
+      if (own.length > 0) return own;
+      this.#ownPendingFirst = false;
+    }
+    if (Date.now() >= this.#nextClaimAt) {
+      const { cursor, entries } = parseAutoclaimReply(
+        await this.#redis.callBuffer('XAUTOCLAIM', stream, group, consumer, claimIdleMs, this.#claimCursor, 'COUNT', batchSize),
+      );
+      this.#claimCursor = cursor;
+      // A full pass over the pending list is done when the cursor wraps to 0-0.
+      if (cursor === '0-0') this.#nextClaimAt = Date.now() + claimIdleMs / 2;
+      if (entries.length > 0) {
+        this.stats.claimed += entries.length;
+        return entries;
+      }
+    }
+    if (this.#stopping) return [];
+    this.#reading = true;
+    try {
+      return parseReadReply(
+        await this.#redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', stream, '>'),
+      );
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  async #handle(entries: StreamEntry[]): Promise<void> {
+    const batch = entries.map((entry) => decodeMessage(entry.id, entry.fields));
+    await this.#options.record(batch);
+    await this.#redis.xack(this.#options.stream, this.#options.group, ...entries.map((entry) => entry.id));
+    this.stats.batches += 1;
+    this.stats.acknowledged += entries.length;
+  }
+}

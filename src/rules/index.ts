@@ -1,0 +1,8 @@
+export * from './model.js';
+export { compileRuleIndex, type RuleIndex } from './compile.js';
+export { applyChanges, evaluateEvent, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
+export type * from './explanation.js';
+export type { RuleFailure } from './compile-rule.js';
+export { progressOf, type Progress } from './progress.js';
+export { assertNoErrors, badgeClassRulesErrors, penaltyErrors, requirementErrors, ruleErrors } from './validate.js';
+export { badgeDependency, badgeDependencyPenalty, evaluateWithDependencies, laurelBadgeOrigin, type TransitionEvent } from './badge-dependency.js';
