@@ -114,6 +114,126 @@ export interface WorkersTable {
   heartbeat_at: Timestamp;
 }
 
+export interface ImagesTable {
+  id: string;
+  organization_id: string;
+  content_type: 'image/png' | 'image/svg+xml';
+  bytes: Buffer;
+  sha256: string;
+  created_at: Timestamp;
+}
+
+export interface IssuersTable {
+  id: string;
+  organization_id: string;
+  did: string;
+  name: string;
+  url: string;
+  email: string | null;
+  description: string | null;
+  image_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IssuerKeysTable {
+  issuer_id: string;
+  algorithm: 'Ed25519' | 'P-256';
+  version: number;
+  public_key: Json<Record<string, unknown>>;
+  sealed_private_key: string;
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
+export interface BadgeClassesTable {
+  id: string;
+  organization_id: string;
+  issuer_id: string;
+  current_version: number;
+  allow_multiple: boolean;
+  archived_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ExpiryPolicy = { kind: 'never' } | { kind: 'date'; date: string } | { kind: 'duration'; days: number };
+
+export interface BadgeClassVersionsTable {
+  badge_class_id: string;
+  version: number;
+  name: string;
+  description: string;
+  image_id: string;
+  criteria_narrative: string | null;
+  criteria_url: string | null;
+  achievement_type: string;
+  alignments: Json<Record<string, unknown>[]>;
+  tags: string[];
+  language: string | null;
+  expiry: Json<ExpiryPolicy>;
+  created_at: Timestamp;
+}
+
+export interface StatusListsTable {
+  id: string;
+  issuer_id: string;
+  purpose: 'revocation';
+  length: number;
+  next_index: number;
+  set_indexes: number[];
+  credential: Json<Record<string, unknown> | null> | null;
+  credential_version: number;
+  updated_at: Timestamp;
+}
+
+export type AwardStatus = 'awarded' | 'revoked';
+
+export interface AwardsTable {
+  id: string;
+  organization_id: string;
+  badge_class_id: string;
+  badge_class_version: number;
+  issuer_id: string;
+  recipient_email: string;
+  recipient_name: string | null;
+  recipient_did: string | null;
+  recipient_external_id: string | null;
+  recipient_salt: string;
+  evidence: Json<Record<string, unknown>[]>;
+  narrative: string | null;
+  issued_on: Date;
+  expires_on: Date | null;
+  status: AwardStatus;
+  revoked_at: NullableTimestamp;
+  revocation_reason: string | null;
+  exclusive: boolean;
+  status_list_id: string;
+  status_index: number;
+  credential: Json<Record<string, unknown> | null> | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BulkIssuesTable {
+  id: string;
+  organization_id: string;
+  badge_class_id: string;
+  total: number;
+  done: number;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface BulkIssueRowsTable {
+  bulk_issue_id: string;
+  row_number: number;
+  input: Json<Record<string, unknown>>;
+  outcome: 'awarded' | 'already_held' | 'rejected' | null;
+  award_id: string | null;
+  reason: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   people: PeopleTable;
@@ -126,4 +246,13 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   jobs: JobsTable;
   workers: WorkersTable;
+  images: ImagesTable;
+  issuers: IssuersTable;
+  issuer_keys: IssuerKeysTable;
+  badge_classes: BadgeClassesTable;
+  badge_class_versions: BadgeClassVersionsTable;
+  status_lists: StatusListsTable;
+  awards: AwardsTable;
+  bulk_issues: BulkIssuesTable;
+  bulk_issue_rows: BulkIssueRowsTable;
 }

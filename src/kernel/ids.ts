@@ -13,6 +13,12 @@ export const idPrefixes = {
   audit: 'aud',
   job: 'job',
   worker: 'wrk',
+  image: 'img',
+  issuer: 'iss',
+  badgeClass: 'bc',
+  statusList: 'sl',
+  award: 'awd',
+  bulkIssue: 'blk',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

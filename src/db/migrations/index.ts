@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as issuing from './0002-issuing.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -7,4 +8,5 @@ import * as foundation from './0001-foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-issuing': issuing,
 };
