@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     LAUREL_PORT: String(port),
     LAUREL_HOST: '127.0.0.1',
     LAUREL_LOG_LEVEL: 'warn',
-    LAUREL_RATE_LIMIT_CLIENT: '100000000',
+    LAUREL_RATE_LIMIT_CLIENT: '10000000',
   };
   execFileSync(process.execPath, [laurelBin, 'migrate'], { env });
   const init = JSON.parse(execFileSync(process.execPath, [laurelBin, 'init', '--org', 'Bench', '--admin-email', 'bench@example.org', '--json'], { env }).toString());

@@ -24,6 +24,11 @@ const audience = 'laurel-api';
  */
 export class AccessTokens {
   readonly #key: Uint8Array;
+  /**
+   * Tokens already verified, until they expire: a client sends the same token with every request,
+   * and checking a signature is the most expensive step of authenticating one.
+   */
+  readonly #verified = new Map<string, { claims: AccessTokenClaims; expiresAtMs: number }>();
 
   constructor(
     secret: MasterSecret,
@@ -51,6 +56,21 @@ export class AccessTokens {
 
   /** The token's claims, or null when it is malformed, forged, expired or not ours. */
   async verify(token: string): Promise<AccessTokenClaims | null> {
+    const known = this.#verified.get(token);
+    if (known) {
+      if (known.expiresAtMs > this.clock.now().getTime()) return known.claims;
+      this.#verified.delete(token);
+    }
+    const claims = await this.#verifySignature(token);
+    if (claims) {
+      // Bounded: forgetting everything now and then only costs a re-verification.
+      if (this.#verified.size >= 10_000) this.#verified.clear();
+      this.#verified.set(token, claims);
+    }
+    return claims?.claims ?? null;
+  }
+
+  async #verifySignature(token: string): Promise<{ claims: AccessTokenClaims; expiresAtMs: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         issuer: this.issuer,
@@ -59,8 +79,11 @@ export class AccessTokens {
         typ: 'at+jwt',
         currentDate: this.clock.now(),
       });
-      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.scope !== 'string') return null;
-      return { clientId: payload.sub, organizationId: payload.org, scopes: payload.scope.split(' ').filter(isScope) };
+      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.scope !== 'string' || typeof payload.exp !== 'number') return null;
+      return {
+        claims: { clientId: payload.sub, organizationId: payload.org, scopes: payload.scope.split(' ').filter(isScope) },
+        expiresAtMs: payload.exp * 1000,
+      };
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return null;
       throw error;
