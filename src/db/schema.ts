@@ -150,7 +150,7 @@ export interface BadgeClassesTable {
   id: string;
   organization_id: string;
   issuer_id: string;
-  current_version: number;
+  current_version: Generated<number>;
   allow_multiple: boolean;
   archived_at: NullableTimestamp;
   created_at: Timestamp;
@@ -180,10 +180,10 @@ export interface StatusListsTable {
   issuer_id: string;
   purpose: 'revocation';
   length: number;
-  next_index: number;
-  set_indexes: number[];
-  credential: Json<Record<string, unknown> | null> | null;
-  credential_version: number;
+  next_index: Generated<number>;
+  set_indexes: Generated<number[]>;
+  credential: ColumnType<{ version: number; document: Record<string, unknown> } | null, string | null | undefined, string | null>;
+  credential_version: Generated<number>;
   updated_at: Timestamp;
 }
 
@@ -220,7 +220,7 @@ export interface BulkIssuesTable {
   organization_id: string;
   badge_class_id: string;
   total: number;
-  done: number;
+  done: Generated<number>;
   created_at: Timestamp;
   finished_at: NullableTimestamp;
 }
@@ -229,9 +229,9 @@ export interface BulkIssueRowsTable {
   bulk_issue_id: string;
   row_number: number;
   input: Json<Record<string, unknown>>;
-  outcome: 'awarded' | 'already_held' | 'rejected' | null;
-  award_id: string | null;
-  reason: string | null;
+  outcome: ColumnType<'awarded' | 'already_held' | 'rejected' | null, undefined, 'awarded' | 'already_held' | 'rejected'>;
+  award_id: ColumnType<string | null, undefined, string | null>;
+  reason: ColumnType<string | null, undefined, string | null>;
 }
 
 export interface Database {

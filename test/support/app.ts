@@ -40,12 +40,13 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
   async function call(method: string, path: string, callOptions: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<TestResponse> {
     const headers: Record<string, string> = { ...callOptions.headers };
     if (callOptions.token) headers.authorization = `Bearer ${callOptions.token}`;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (callOptions.body !== undefined) {
-      body = typeof callOptions.body === 'string' ? callOptions.body : JSON.stringify(callOptions.body);
+      const raw = typeof callOptions.body === 'string' || callOptions.body instanceof Uint8Array;
+      body = raw ? (callOptions.body as string | Uint8Array) : JSON.stringify(callOptions.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body as BodyInit | undefined });
     const text = await response.text();
     let parsed: unknown = undefined;
     try {
@@ -61,7 +62,7 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     baseUrl,
     kind,
     database,
-    organization: (name) => initializeOrganization(database.db, laurel.clients, { organizationName: name, adminEmail: `owner@${name.toLowerCase().replace(/\W+/g, '-')}.example` }),
+    organization: (name) => initializeOrganization(database.db, laurel.services.clients, { organizationName: name, adminEmail: `owner@${name.toLowerCase().replace(/\W+/g, '-')}.example` }),
     async token(clientId, clientSecret, scope) {
       const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, ...(scope ? { scope } : {}) });
       const response = await fetch(`${baseUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });

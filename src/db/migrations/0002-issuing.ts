@@ -23,6 +23,7 @@ const statements = [
      created_at timestamptz not null default now(),
      updated_at timestamptz not null default now())`,
   `create index issuers_org_idx on issuers (organization_id, id)`,
+  `create index issuers_did_idx on issuers (did)`,
 
   // Keys are never deleted: a retired key stays published so old credentials keep verifying.
   `create table issuer_keys (
