@@ -10,6 +10,8 @@ import { registerOAuthRoutes } from './auth/oauth-routes.js';
 import { SessionService } from './auth/sessions/service.js';
 import { registerSessionRoutes } from './auth/sessions/routes.js';
 import { AccessTokens } from './auth/tokens.js';
+import { createIssuing, registerIssuingRoutes, type Issuing } from './awards/issuing.js';
+import { createCatalog, registerCatalogRoutes, type Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ping, type Db } from './db/database.js';
 import { pendingMigrations } from './db/migrate.js';
@@ -44,10 +46,7 @@ export interface LaurelOptions {
 export interface Laurel {
   http: Api;
   db: Db;
-  clients: ClientService;
-  sessions: SessionService;
-  tokens: AccessTokens;
-  metrics: Metrics;
+  services: Services;
   worker: JobWorker | null;
   /** Starts workers (when enabled) and the HTTP listener; resolves to the listening address. */
   start(): Promise<string>;
@@ -55,33 +54,41 @@ export interface Laurel {
   stop(): Promise<void>;
 }
 
-/** Job handlers of every capability, by kind: the one place a job kind is bound to its code. */
-const jobHandlers: Record<string, JobHandler> = {};
-
-interface Services {
+export interface Services {
   clock: Clock;
   tokens: AccessTokens;
   clients: ClientService;
   sessions: SessionService;
   metrics: Metrics;
+  catalog: Catalog;
+  issuing: Issuing;
 }
 
-function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>): Services {
+/** Every service, built once per process from the configuration. */
+export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>): Services {
   const { config, db, secret } = options;
   const clock = options.clock ?? systemClock;
+  const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock });
   return {
     clock,
     tokens: new AccessTokens(secret, config.publicUrl, config.accessTokenTtlSeconds, clock),
     clients: new ClientService({ db, secret, clock, defaultGraceSeconds: config.secretGraceSeconds }),
     sessions: new SessionService({ db, secret, clock, ttlSeconds: config.sessionTtlSeconds }),
     metrics: new Metrics(() => queueStats(db)),
+    catalog,
+    issuing: createIssuing({ db, publicUrl: config.publicUrl, clock, catalog }),
   };
+}
+
+/** Job handlers of every capability, by kind: the one place a job kind is bound to its code. */
+function jobHandlers(services: Services): Record<string, JobHandler> {
+  return { ...services.issuing.jobHandlers };
 }
 
 function createWorker(db: Db, config: Config, services: Services, logger: JobLogger): JobWorker {
   return new JobWorker({
     db,
-    handlers: jobHandlers,
+    handlers: jobHandlers(services),
     concurrency: config.workerConcurrency,
     clock: services.clock,
     logger,
@@ -98,8 +105,16 @@ function createWorker(db: Db, config: Config, services: Services, logger: JobLog
 }
 
 /** `laurel worker`: job workers only, no HTTP listener (for scaling work out on PostgreSQL). */
-export function createWorkerProcess(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>, logger: JobLogger): JobWorker {
-  return createWorker(options.db, options.config, createServices(options), logger);
+export function createWorkerProcess(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>, logger: JobLogger): { worker: JobWorker; stop(timeoutMs: number): Promise<void> } {
+  const services = createServices(options);
+  const worker = createWorker(options.db, options.config, services, logger);
+  return {
+    worker,
+    async stop(timeoutMs) {
+      await worker.stop(timeoutMs);
+      await services.issuing.close();
+    },
+  };
 }
 
 export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
@@ -147,14 +162,13 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerClientRoutes(http, clients);
   registerAuditRoutes(http, db);
   registerJobRoutes(http, db, () => worker?.wake());
+  registerCatalogRoutes(http, services.catalog);
+  registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake() });
 
   return {
     http,
     db,
-    clients,
-    sessions,
-    tokens,
-    metrics,
+    services,
     worker,
     async start() {
       await worker?.start();
@@ -163,6 +177,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
     async stop() {
       const timeoutMs = config.shutdownTimeoutSeconds * 1000;
       await Promise.all([http.close(), worker?.stop(timeoutMs)]);
+      await services.issuing.close();
       redis?.disconnect();
     },
   };

@@ -9,6 +9,7 @@ import { version } from './version.js';
 // Command modules load on use, so each command pays only for what it imports.
 const admin = () => import('./cli/admin.js');
 const server = () => import('./cli/serve.js');
+const issuing = () => import('./cli/issuing.js');
 
 function program(): Command {
   const laurel = new Command('laurel')
@@ -37,6 +38,20 @@ function program(): Command {
     .option('--rotate-secret', 'on a repeated run, issue a new secret for the init API client')
     .option('--json', 'print JSON: {organization, admin, client: {client_id, client_secret}}')
     .action(async (options) => (await admin()).init(options));
+
+  laurel
+    .command('issue')
+    .description('Issue a badge class to every row of a CSV file (email,name,evidence_url,narrative,issued_on,expires_on), with a progress bar.')
+    .requiredOption('--badge-class <id>', 'the badge class to award')
+    .requiredOption('--csv <file>', 'the roster')
+    .option('--json', 'print JSON: the bulk issue with its counts and rejected rows')
+    .action(async (options) => (await issuing()).issueFromCsv(options));
+  laurel
+    .command('verify')
+    .description('Verify an Open Badges 3.0 credential: JSON, VC-JWT, or a baked PNG/SVG. Exit code 1 when it does not verify.')
+    .argument('<file>')
+    .option('--json', 'print the report as JSON')
+    .action(async (file, options) => (await issuing()).verifyFile(file, options));
 
   const client = laurel.command('client').description('Manage API clients (OAuth2 client credentials).');
   client

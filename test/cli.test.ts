@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makePng } from './support/credentials-fixtures.js';
 
 const run = promisify(execFile);
 const laurelBin = join(import.meta.dirname, '..', 'bin', 'laurel.js');
@@ -101,5 +102,66 @@ describe('laurel command', () => {
     const noOrg = await laurel(['client', 'list', '--org', 'Nowhere']);
     expect(noOrg.code).toBe(1);
     expect(noOrg.stderr.trim()).toBe('laurel: no organisation with id or name "Nowhere"');
+  });
+});
+
+describe('laurel issue and laurel verify', () => {
+  it('issues a CSV roster and verifies a credential file, offline', { timeout: 180_000 }, async () => {
+    const issueDir = mkdtempSync(join(tmpdir(), 'laurel-issue-'));
+    const issueEnv = { LAUREL_DATA_DIR: issueDir };
+    try {
+      const init = JSON.parse((await laurel(['init', '--org', 'Issue Org', '--admin-email', 'i@issue.example', '--json'], issueEnv)).stdout);
+      // The catalog is made through the API of a running server, as an administrator would.
+      const port = 18000 + Math.floor(Math.random() * 1000);
+      const server = spawn(process.execPath, [laurelBin, 'serve'], { env: { ...env, ...issueEnv, LAUREL_PORT: String(port), LAUREL_HOST: '127.0.0.1' }, stdio: 'ignore' });
+      const base = `http://127.0.0.1:${port}`;
+      let badgeClassId: string;
+      try {
+        for (let i = 0; i < 300 && (await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+        const token = (
+          (await fetch(`${base}/oauth/token`, {
+            method: 'POST',
+            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: init.client.client_id, client_secret: init.client.client_secret }),
+          }).then((r) => r.json())) as { access_token: string }
+        ).access_token;
+        const api = (path: string, body: unknown, type = 'application/json') =>
+          fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: body as BodyInit }).then((r) => r.json() as Promise<Record<string, string>>);
+        const image = await api('/api/v1/images', new Uint8Array(makePng(2048)), 'image/png');
+        const issuer = await api('/api/v1/issuers', JSON.stringify({ name: 'Issue Org', url: 'https://issue.example' }));
+        badgeClassId = (await api('/api/v1/badge-classes', JSON.stringify({ issuerId: issuer.id, name: 'CLI Badge', description: 'Issued from the shell', imageId: image.id, criteria: { narrative: 'Be there.' }, expiry: { kind: 'never' } }))).id!;
+      } finally {
+        server.kill('SIGTERM');
+        await new Promise((resolve) => server.on('exit', resolve));
+      }
+
+      const csv = join(issueDir, 'roster.csv');
+      writeFileSync(csv, 'email,name\nann@example.org,Ann\nbob@example.org,Bob\nnot-an-email,Nobody\n');
+      const issued = await laurel(['issue', '--badge-class', badgeClassId, '--csv', csv, '--json'], issueEnv);
+      expect(issued.code, issued.stderr).toBe(0);
+      const report = JSON.parse(issued.stdout);
+      expect(report).toMatchObject({ total: 3, done: 3, counts: { awarded: 2, alreadyHeld: 0, rejected: 1 } });
+      expect(report.rejected).toEqual([expect.objectContaining({ row: 3, reason: 'email "not-an-email" is not an e-mail address' })]);
+      const missing = await laurel(['issue', '--badge-class', 'bc_nope', '--csv', csv], issueEnv);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr.trim()).toBe('laurel: no badge class with id "bc_nope"');
+
+      // Export one credential straight from the database, then verify the file with the CLI.
+      const { openDatabase } = await import('../src/db/database.js');
+      const db = await openDatabase({ kind: 'pglite', dataDir: issueDir });
+      const row = await db.db.selectFrom('awards').select('credential').executeTakeFirstOrThrow();
+      await db.close();
+      const good = join(issueDir, 'credential.json');
+      writeFileSync(good, JSON.stringify(row.credential));
+      const verified = await laurel(['verify', good], issueEnv);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^VERIFIED \(json\)/);
+      const forged = join(issueDir, 'forged.json');
+      writeFileSync(forged, JSON.stringify({ ...(row.credential as object), name: 'Forged' }));
+      const rejected = await laurel(['verify', forged, '--json'], issueEnv);
+      expect(rejected.code).toBe(1);
+      expect(JSON.parse(rejected.stdout).checks.find((c: { name: string }) => c.name === 'proof').outcome).toBe('failed');
+    } finally {
+      rmSync(issueDir, { recursive: true, force: true });
+    }
   });
 });

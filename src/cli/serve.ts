@@ -62,9 +62,9 @@ export async function serve(): Promise<void> {
 
 export async function work(): Promise<void> {
   const [runtime, { createWorkerProcess }] = await Promise.all([openRuntime({ migrate: false }), import('../app.js')]);
-  const worker = createWorkerProcess({ config: runtime.config, secret: runtime.secret, db: runtime.database.db }, createLogger(runtime.config));
+  const { worker, stop } = createWorkerProcess({ config: runtime.config, secret: runtime.secret, db: runtime.database.db }, createLogger(runtime.config));
   onShutdownSignal(async () => {
-    await worker.stop(runtime.config.shutdownTimeoutSeconds * 1000);
+    await stop(runtime.config.shutdownTimeoutSeconds * 1000);
     await runtime.database.close();
   });
   await worker.start();

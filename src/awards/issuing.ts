@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os';
+import type { Catalog } from '../catalog/catalog.js';
+import { createDocumentLoader, type DocumentLoader } from '../credentials/document-loader.js';
+import { SigningPool } from '../credentials/signing-pool.js';
+import { VerificationPool } from '../credentials/verification-pool.js';
+import type { Db } from '../db/database.js';
+import type { Api } from '../http/schemas.js';
+import type { JobHandler } from '../jobs/worker.js';
+import type { Clock } from '../kernel/clock.js';
+import { localDocumentResolver } from '../verification/local-documents.js';
+import { registerVerificationRoutes } from '../verification/routes.js';
+import { BulkIssueService, bulkIssueJob } from './bulk.js';
+import { registerBulkIssueRoutes } from './bulk-routes.js';
+import { catalogForIssuing } from './catalog-adapter.js';
+import type { CredentialSigner, IssuingCatalog } from './ports.js';
+import { registerPublicAwardRoutes } from './public-routes.js';
+import { registerAwardRoutes } from './routes.js';
+import { AwardService, awardRevokedJob } from './service.js';
+import { StatusListPublisher } from './status-list-publisher.js';
+
+/** Awards, bulk issue, status lists and verification, over the catalog. */
+export interface Issuing {
+  catalog: IssuingCatalog;
+  awards: AwardService;
+  bulk: BulkIssueService;
+  statusLists: StatusListPublisher;
+  /** Resolves bundled contexts, did:key, and Laurel's own DIDs and status lists; never the network. */
+  documentLoader: DocumentLoader;
+  verifier(): VerificationPool;
+  jobHandlers: Record<string, JobHandler>;
+  close(): Promise<void>;
+}
+
+/** A value made on first use: worker-thread pools cost start-up time a process may never need. */
+function lazy<T>(create: () => T): { get(): T; created(): T | undefined } {
+  let value: T | undefined;
+  return { get: () => (value ??= create()), created: () => value };
+}
+
+export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock; catalog: Catalog }): Issuing {
+  const { db, publicUrl, clock } = options;
+  const catalog = catalogForIssuing(db, options.catalog.issuers);
+  const signingPool = lazy(() => new SigningPool({ size: availableParallelism() }));
+  const signer: CredentialSigner = { sign: (credential, key, created) => signingPool.get().sign(credential, key, created) };
+  const statusLists = new StatusListPublisher({ db, clock, publicUrl, catalog, signer });
+  const awards = new AwardService({ db, clock, publicUrl, catalog, signer });
+  const bulk = new BulkIssueService({ db, awards, catalog });
+  const resolveLocal = localDocumentResolver(publicUrl, {
+    didDocument: (did) => options.catalog.issuers.didDocumentOf(did),
+    statusListCredential: async (id) => (await statusLists.current(id))?.document,
+  });
+  const verificationPool = lazy(() => new VerificationPool({ size: availableParallelism(), resolveLocal }));
+  return {
+    catalog,
+    awards,
+    bulk,
+    statusLists,
+    documentLoader: createDocumentLoader({ resolveLocal }),
+    verifier: verificationPool.get,
+    jobHandlers: {
+      [bulkIssueJob]: (job) => bulk.process(job.payload),
+      [awardRevokedJob]: async (job) => {
+        await statusLists.current((job.payload as { statusListId: string }).statusListId);
+      },
+    },
+    async close() {
+      await Promise.all([signingPool.created()?.close(), verificationPool.created()?.close()]);
+    },
+  };
+}
+
+export function registerIssuingRoutes(app: Api, issuing: Issuing, options: { publicUrl: string; clock: Clock; db: Db; wakeWorkers: () => void }): void {
+  registerAwardRoutes(app, issuing.awards, options.publicUrl, options.clock);
+  registerBulkIssueRoutes(app, issuing.bulk, options.wakeWorkers);
+  registerPublicAwardRoutes(app, { db: options.db, publicUrl: options.publicUrl, catalog: issuing.catalog, statusLists: issuing.statusLists });
+  registerVerificationRoutes(app, { verify: (input, now) => issuing.verifier().verify(input, now) }, options.clock);
+}

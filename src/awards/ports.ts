@@ -1,0 +1,38 @@
+import type { BadgeClassForIssuing } from '../catalog/badge-classes/issuing.js';
+import type { Db } from '../db/database.js';
+import type { DataIntegritySigningKey } from '../credentials/data-integrity.js';
+import type { JsonObject } from '../credentials/json.js';
+import type { IssuerProfileInput } from '../credentials/ob3-credential.js';
+import type { VcJwtSigningKey } from '../credentials/vc-jwt.js';
+
+/** A badge class at one version, with its issuer: everything a credential describes. */
+export type IssuableBadgeClass = BadgeClassForIssuing;
+
+export interface IssuerSigning {
+  /** The OB 3.0 issuer Profile to embed (id = the issuer's DID). */
+  profile: IssuerProfileInput;
+  dataIntegrity: DataIntegritySigningKey;
+  jwt: VcJwtSigningKey;
+}
+
+/** The catalog, as issuing sees it (wired to src/catalog in the composition root). */
+export interface IssuingCatalog {
+  /**
+   * The current version of an organisation's badge class; throws not_found / conflict (archived).
+   * Given a transaction, it share-locks the badge class until commit, so no edit can slip in.
+   */
+  badgeClassForIssuing(organizationId: string, badgeClassId: string, tx?: Db): Promise<IssuableBadgeClass>;
+  /** Whether two reads of a badge class describe the same achievement (same version and content). */
+  sameAchievement(a: IssuableBadgeClass, b: IssuableBadgeClass): boolean;
+  /** A badge class as it was at `version` (for documents of awards made with an older version). */
+  badgeClassVersion(badgeClassId: string, version: number): Promise<IssuableBadgeClass | undefined>;
+  /** The issuer's profile and current signing keys, unsealed. */
+  signing(issuerId: string): Promise<IssuerSigning>;
+  /** A stored image (the badge picture that credentials are baked into). */
+  image(imageId: string): Promise<{ contentType: 'image/png' | 'image/svg+xml'; bytes: Buffer } | undefined>;
+}
+
+/** Data Integrity signing, run off the event loop (a worker-thread pool). */
+export interface CredentialSigner {
+  sign(credential: JsonObject, key: DataIntegritySigningKey, created: Date): Promise<JsonObject>;
+}

@@ -1,0 +1,59 @@
+import { Type } from 'typebox';
+import { NullableTimestamp, StringEnum, Timestamp } from '../http/schemas.js';
+import { awardUrls } from './documents.js';
+import { effectiveStatus } from './service.js';
+import type { AwardRecord } from './store.js';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const AwardSchema = Type.Object(
+  {
+    id: Type.String(),
+    status: StringEnum(['awarded', 'revoked', 'expired'] as const),
+    badgeClassId: Type.String(),
+    badgeClassVersion: Type.Integer(),
+    issuerId: Type.String(),
+    recipient: Type.Object({
+      email: Type.String(),
+      name: Nullable(Type.String()),
+      did: Nullable(Type.String()),
+      externalId: Nullable(Type.String()),
+    }),
+    evidence: Type.Array(Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), description: Type.Optional(Type.String()), narrative: Type.Optional(Type.String()) })),
+    narrative: Nullable(Type.String()),
+    issuedOn: Timestamp,
+    expiresOn: NullableTimestamp,
+    revokedAt: NullableTimestamp,
+    revocationReason: Nullable(Type.String()),
+    createdAt: Timestamp,
+    links: Type.Object({
+      credential: Type.String({ description: 'OB 3.0 credential (Data Integrity proof), public' }),
+      credentialJwt: Type.String({ description: 'OB 3.0 credential as VC-JWT, public' }),
+      assertion: Type.String({ description: 'OB 2.0 hosted assertion, public' }),
+      imagePng: Type.String(),
+      imageSvg: Type.String(),
+    }),
+  },
+  { $id: 'Award' },
+);
+
+/** An award as the API shows it: effective status (expiry applied) and links to its public forms. */
+export function presentAward(award: AwardRecord, publicUrl: string, now: Date) {
+  const urls = awardUrls(publicUrl, award.id);
+  return {
+    id: award.id,
+    status: effectiveStatus(award, now),
+    badgeClassId: award.badgeClassId,
+    badgeClassVersion: award.badgeClassVersion,
+    issuerId: award.issuerId,
+    recipient: award.recipient,
+    evidence: award.evidence,
+    narrative: award.narrative,
+    issuedOn: award.issuedOn,
+    expiresOn: award.expiresOn,
+    revokedAt: award.revokedAt,
+    revocationReason: award.revocationReason,
+    createdAt: award.createdAt,
+    links: { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, imagePng: urls.imagePng, imageSvg: urls.imageSvg },
+  };
+}

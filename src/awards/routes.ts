@@ -1,0 +1,111 @@
+import { Type } from 'typebox';
+import { contextOf } from '../auth/principal.js';
+import type { Api } from '../http/schemas.js';
+import { Body, IdParams, Page, PageQuery, responses, StringEnum } from '../http/schemas.js';
+import type { Clock } from '../kernel/clock.js';
+import { AwardSchema, presentAward } from './presenter.js';
+import type { AwardService } from './service.js';
+
+const Evidence = Type.Array(
+  Body({
+    id: Type.Optional(Type.String({ format: 'uri', maxLength: 2000, description: 'URL of the evidence' })),
+    name: Type.Optional(Type.String({ maxLength: 500 })),
+    description: Type.Optional(Type.String({ maxLength: 5000 })),
+    narrative: Type.Optional(Type.String({ maxLength: 20000 })),
+  }),
+  { maxItems: 50 },
+);
+
+const Recipient = Body({
+  email: Type.String({ format: 'email', maxLength: 320 }),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  did: Type.Optional(Type.String({ pattern: '^did:[a-z0-9]+:.+', maxLength: 2000 })),
+  externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+});
+
+const DateTime = Type.String({ format: 'date-time' });
+
+/** `/api/v1/awards`: issue, read and revoke awards of the caller's organisation. */
+export function registerAwardRoutes(app: Api, awards: AwardService, publicUrl: string, clock: Clock): void {
+  app.addSchema(AwardSchema);
+  const tags = ['Awards'];
+  const present = (award: Parameters<typeof presentAward>[0]) => presentAward(award, publicUrl, clock.now());
+
+  app.post(
+    '/api/v1/awards',
+    {
+      config: { auth: 'awards:write' },
+      schema: {
+        tags,
+        summary: 'Award a badge class to a recipient',
+        description: 'Answers 201 with the new award, or 200 with the existing one when the recipient already holds a badge class that may be held only once.',
+        body: Body({
+          badgeClassId: Type.String({ maxLength: 100 }),
+          recipient: Recipient,
+          evidence: Type.Optional(Evidence),
+          narrative: Type.Optional(Type.String({ maxLength: 20000 })),
+          issuedOn: Type.Optional(DateTime),
+          expiresOn: Type.Optional(DateTime),
+        }),
+        response: responses({ 200: Type.Ref('Award'), 201: Type.Ref('Award') }),
+      },
+    },
+    async (request, reply) => {
+      const { badgeClassId, issuedOn, expiresOn, ...rest } = request.body;
+      const [result] = await awards.issue(contextOf(request.principal!, request.id), badgeClassId, [
+        { ...rest, issuedOn: issuedOn ? new Date(issuedOn) : undefined, expiresOn: expiresOn ? new Date(expiresOn) : undefined },
+      ]);
+      const status = result!.outcome === 'awarded' ? 201 : 200;
+      return reply.status(status).header('location', `/api/v1/awards/${result!.award.id}`).send(present(result!.award));
+    },
+  );
+
+  app.get(
+    '/api/v1/awards',
+    {
+      config: { auth: 'awards:read' },
+      schema: {
+        tags,
+        summary: 'List awards, newest first',
+        querystring: Type.Object({
+          ...PageQuery.properties,
+          badgeClassId: Type.Optional(Type.String({ maxLength: 100 })),
+          recipientEmail: Type.Optional(Type.String({ maxLength: 320 })),
+          status: Type.Optional(StringEnum(['awarded', 'revoked', 'expired'] as const)),
+          issuedFrom: Type.Optional(DateTime),
+          issuedTo: Type.Optional(DateTime),
+        }),
+        response: responses({ 200: Page(Type.Ref('Award')) }),
+      },
+    },
+    async (request) => {
+      const { issuedFrom, issuedTo, ...query } = request.query;
+      const page = await awards.list(contextOf(request.principal!, request.id), {
+        ...query,
+        issuedFrom: issuedFrom ? new Date(issuedFrom) : undefined,
+        issuedTo: issuedTo ? new Date(issuedTo) : undefined,
+      });
+      return { items: page.items.map(present), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get('/api/v1/awards/:id', { config: { auth: 'awards:read' }, schema: { tags, summary: 'Get an award', params: IdParams, response: responses({ 200: Type.Ref('Award') }) } }, async (request) =>
+    present(await awards.get(contextOf(request.principal!, request.id), request.params.id)),
+  );
+
+  app.post(
+    '/api/v1/awards/:id/revoke',
+    {
+      config: { auth: 'awards:write' },
+      schema: {
+        tags,
+        summary: 'Revoke an award',
+        description: "Flips the award's bit in its issuer's status list; verifiers see it as revoked from then on. Revoking twice changes nothing.",
+        params: IdParams,
+        body: Body({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }),
+        response: responses({ 200: Type.Ref('Award') }),
+      },
+    },
+    async (request) => present(await awards.revoke(contextOf(request.principal!, request.id), request.params.id, request.body.reason)),
+  );
+}

@@ -1,0 +1,173 @@
+import { randomSalt } from '../credentials/recipient.js';
+import type { OperationContext } from '../auth/principal.js';
+import { recordAudit } from '../audit/store.js';
+import { inTransaction, type Db } from '../db/database.js';
+import { enqueue } from '../jobs/queue.js';
+import type { Clock } from '../kernel/clock.js';
+import { AppError, notFound } from '../kernel/errors.js';
+import { newId } from '../kernel/ids.js';
+import { expiryFor, openBadgeCredential } from './documents.js';
+import type { CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
+import { allocateStatusSlots, setStatusBit } from './status-lists.js';
+import { findAward, insertAwards, liveAwardsFor, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
+
+export interface AwardRequest {
+  recipient: { email: string; name?: string; did?: string; externalId?: string };
+  evidence?: EvidenceItem[];
+  narrative?: string;
+  issuedOn?: Date;
+  expiresOn?: Date;
+}
+
+export type IssueOutcome = { outcome: 'awarded'; award: AwardRecord } | { outcome: 'already_held'; award: AwardRecord };
+
+/** Job kind produced by every revocation: re-publishes the status list (and later notifies). */
+export const awardRevokedJob = 'award.revoked';
+
+export interface AwardServiceOptions {
+  db: Db;
+  clock: Clock;
+  publicUrl: string;
+  catalog: IssuingCatalog;
+  signer: CredentialSigner;
+}
+
+/** An award's status as everyone reads it: an award past its expiry date reads as expired. */
+export function effectiveStatus(award: Pick<AwardRecord, 'status' | 'expiresOn'>, now: Date): 'awarded' | 'revoked' | 'expired' {
+  if (award.status === 'awarded' && award.expiresOn && award.expiresOn <= now) return 'expired';
+  return award.status;
+}
+
+/** Issuing, reading and revoking awards: the unit of truth every credential form hangs off. */
+export class AwardService {
+  constructor(private readonly options: AwardServiceOptions) {}
+
+  /**
+   * Issues a badge class to several recipients at once (one recipient is a batch of one). Each
+   * award gets a status-list slot and a signed OB 3.0 credential, and is stored with its audit
+   * row in one transaction. On a single-holding badge class a recipient who already holds it
+   * gets the existing award back instead of a duplicate.
+   */
+  async issue(
+    context: OperationContext,
+    badgeClassId: string,
+    requests: readonly AwardRequest[],
+    /** Runs inside the transaction that stores the awards (bulk issue records row outcomes there). */
+    alongside?: (tx: Db, outcomes: IssueOutcome[]) => Promise<void>,
+  ): Promise<IssueOutcome[]> {
+    const { db, clock, catalog } = this.options;
+    const badgeClass = await catalog.badgeClassForIssuing(context.organizationId, badgeClassId);
+    const now = clock.now();
+    const exclusive = !badgeClass.badgeClass.allowMultiple;
+    const emails = requests.map((r) => r.recipient.email);
+    const held = new Map<string, AwardRecord>();
+    const remember = (awards: AwardRecord[]) => awards.forEach((award) => held.set(award.recipient.email.toLowerCase(), award));
+    if (exclusive) remember(await liveAwardsFor(db, badgeClass.badgeClass.id, emails));
+    // Within one batch the first row for an address wins; later ones become "already held".
+    const fresh = new Map<number, NewAward>();
+    const claimed = new Set<string>();
+    const wanted: { index: number; request: AwardRequest }[] = [];
+    requests.forEach((request, index) => {
+      const key = request.recipient.email.toLowerCase();
+      if (exclusive && (held.has(key) || claimed.has(key))) return;
+      claimed.add(key);
+      wanted.push({ index, request });
+    });
+    const drafts = await this.#signedDrafts(context, badgeClass, wanted.map((w) => w.request), now, exclusive);
+    wanted.forEach((w, position) => fresh.set(w.index, drafts[position]!));
+
+    return inTransaction(db, async (tx) => {
+      // The credentials were signed outside the transaction; make sure they still describe the
+      // badge class as it is now (an edit in between would have changed what they claim).
+      const locked = await catalog.badgeClassForIssuing(context.organizationId, badgeClassId, tx);
+      if (drafts.length > 0 && !catalog.sameAchievement(locked, badgeClass)) {
+        throw new AppError('conflict', 'The badge class changed while issuing; send the request again.');
+      }
+      const inserted = await insertAwards(tx, drafts);
+      for (const draft of drafts) {
+        if (!inserted.has(draft.id)) continue;
+        await recordAudit(tx, context, { action: 'award.issued', target: { type: 'award', id: draft.id }, details: { badgeClassId: draft.badgeClassId, version: draft.badgeClassVersion } });
+      }
+      // A concurrent issue of the same single-holding badge won the race: use what it stored.
+      if (inserted.size < drafts.length) remember(await liveAwardsFor(tx, badgeClass.badgeClass.id, emails));
+      const outcomes = requests.map((request, index): IssueOutcome => {
+        const draft = fresh.get(index);
+        if (draft && inserted.has(draft.id)) {
+          return { outcome: 'awarded', award: { ...draft, status: 'awarded', revokedAt: null, revocationReason: null, createdAt: now } };
+        }
+        const existing = held.get(request.recipient.email.toLowerCase());
+        if (!existing) throw new Error(`award for row ${index} neither created nor found`);
+        return { outcome: 'already_held', award: existing };
+      });
+      await alongside?.(tx, outcomes);
+      return outcomes;
+    });
+  }
+
+  /** New awards with their status-list slots and signed credentials, ready to store. */
+  async #signedDrafts(context: OperationContext, badgeClass: IssuableBadgeClass, requests: AwardRequest[], now: Date, exclusive: boolean): Promise<NewAward[]> {
+    if (requests.length === 0) return [];
+    const { db, catalog, signer, publicUrl } = this.options;
+    for (const request of requests) {
+      const issuedOn = request.issuedOn ?? now;
+      const expiresOn = request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn);
+      if (expiresOn && expiresOn <= issuedOn) {
+        throw new AppError('unprocessable', 'expiresOn must be after issuedOn.', { errors: [{ field: 'body/expiresOn', message: 'must be after issuedOn' }] });
+      }
+    }
+    const signing = await catalog.signing(badgeClass.issuer.id);
+    const slots = await allocateStatusSlots(db, badgeClass.issuer.id, requests.length);
+    const drafts = requests.map((request, position): NewAward => {
+      const issuedOn = request.issuedOn ?? now;
+      const slot = slots[position]!;
+      return {
+        id: newId('award'),
+        organizationId: context.organizationId,
+        badgeClassId: badgeClass.badgeClass.id,
+        badgeClassVersion: badgeClass.version.version,
+        issuerId: badgeClass.issuer.id,
+        recipient: { email: request.recipient.email.trim(), name: request.recipient.name ?? null, did: request.recipient.did ?? null, externalId: request.recipient.externalId ?? null },
+        recipientSalt: randomSalt(),
+        evidence: request.evidence ?? [],
+        narrative: request.narrative ?? null,
+        issuedOn,
+        expiresOn: request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn),
+        statusListId: slot.statusListId,
+        statusIndex: slot.index,
+        credential: null,
+        exclusive,
+      };
+    });
+    const signed = await Promise.all(drafts.map((draft) => signer.sign(openBadgeCredential(publicUrl, draft, badgeClass, signing.profile), signing.dataIntegrity, now)));
+    drafts.forEach((draft, position) => (draft.credential = signed[position]!));
+    return drafts;
+  }
+
+  async get(context: OperationContext, id: string): Promise<AwardRecord> {
+    const award = await findAward(this.options.db, context.organizationId, id);
+    if (!award) throw notFound('Award');
+    return award;
+  }
+
+  list(context: OperationContext, query: AwardQuery) {
+    return listAwards(this.options.db, context.organizationId, query, this.options.clock.now());
+  }
+
+  /**
+   * Revokes an award: flips its status-list bit, records the transition and queues what follows
+   * (re-publishing the list now; notifications and providers later) in the same transaction.
+   * Revoking a revoked award changes nothing.
+   */
+  async revoke(context: OperationContext, id: string, reason: string): Promise<AwardRecord> {
+    const now = this.options.clock.now();
+    return inTransaction(this.options.db, async (tx) => {
+      const award = await findAward(tx, context.organizationId, id);
+      if (!award) throw notFound('Award');
+      if (!(await markAwardRevoked(tx, id, reason, now))) return award;
+      await setStatusBit(tx, award.statusListId, award.statusIndex);
+      await recordAudit(tx, context, { action: 'award.revoked', target: { type: 'award', id }, details: { reason } });
+      await enqueue(tx, awardRevokedJob, { awardId: id, statusListId: award.statusListId }, { organizationId: context.organizationId });
+      return { ...award, status: 'revoked', revokedAt: now, revocationReason: reason };
+    });
+  }
+}
