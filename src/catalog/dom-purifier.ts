@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
-import { JSDOM } from 'jsdom';
+import type { JSDOM } from 'jsdom';
+
+// jsdom takes about half a second to load: load it when something is first sanitised, not at start.
+const requireJsdom = () => createRequire(import.meta.url)('jsdom') as typeof import('jsdom');
 
 /**
  * A DOMPurify instance on its own jsdom window. Hooks are per instance, so each sanitiser (SVG
@@ -7,7 +11,7 @@ import { JSDOM } from 'jsdom';
  * DOMParser and XMLSerializer the nodes it sanitises must come from.
  */
 export function createPurifier(): { purify: DOMPurify; window: JSDOM['window'] } {
-  const { window } = new JSDOM('');
+  const { window } = new (requireJsdom().JSDOM)('');
   return { purify: createDOMPurify(window as unknown as WindowLike), window };
 }
 
