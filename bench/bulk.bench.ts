@@ -12,7 +12,7 @@ import { freshDatabase } from '../test/support/databases.js';
 import { benchPostgresUrl, perSecond, printResult } from './support.js';
 
 async function run(kind: 'postgres' | 'pglite', rows: number): Promise<Record<string, number>> {
-  const database = await freshDatabase(kind);
+  const database = await freshDatabase(kind, benchPostgresUrl);
   const config = loadConfig({ LAUREL_PUBLIC_URL: 'https://badges.example.edu', LAUREL_LOG_LEVEL: 'silent' });
   const services = createServices({ config, db: database.db, secret: new MasterSecret('bench-secret-bench-secret-bench-secret!') });
   try {

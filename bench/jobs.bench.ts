@@ -5,13 +5,11 @@
  *   endToEnd         N more jobs enqueued in batches while the worker runs (wake() after each),
  *                    from the first INSERT to the last completion.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { openDatabase, type Db, type OpenedDatabase } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import type { Db } from '../src/db/database.js';
 import { enqueueMany, type NewJob } from '../src/jobs/queue.js';
 import { JobWorker } from '../src/jobs/worker.js';
+import { freshDatabase } from '../test/support/databases.js';
 import { benchPostgresUrl, perSecond, printResult } from './support.js';
 
 interface Settings {
@@ -25,27 +23,6 @@ const settings: Record<'postgres' | 'pglite', Settings> = {
   pglite: { jobs: 10_000, enqueueBatch: 1_000, concurrency: 1_000 },
 };
 
-async function freshPostgres(url: string): Promise<OpenedDatabase> {
-  const name = `laurel_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const opened = await openDatabase({ kind: 'postgres', url: target.toString(), poolSize: 10 });
-  await migrateToLatest(opened.db);
-  return {
-    ...opened,
-    async close() {
-      await opened.close();
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      await cleanup.query(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
-  };
-}
 
 const trivialJobs = (count: number, offset: number): NewJob[] => Array.from({ length: count }, (_, n) => ({ kind: 'noop', payload: { n: offset + n } }));
 
@@ -106,8 +83,8 @@ async function measure(db: Db, { jobs, enqueueBatch, concurrency }: Settings) {
   };
 }
 
-async function run(open: () => Promise<OpenedDatabase>, kind: 'postgres' | 'pglite') {
-  const opened = await open();
+async function run(kind: 'postgres' | 'pglite') {
+  const opened = await freshDatabase(kind, benchPostgresUrl);
   try {
     return await measure(opened.db, settings[kind]);
   } finally {
@@ -116,15 +93,6 @@ async function run(open: () => Promise<OpenedDatabase>, kind: 'postgres' | 'pgli
 }
 
 const result: Record<string, unknown> = { target: { postgresEndToEndPerSecond: 5_000 } };
-const postgresUrl = benchPostgresUrl;
-if (postgresUrl) {
-  result.postgres = await run(() => freshPostgres(postgresUrl), 'postgres');
-} else {
-  result.postgres = { skipped: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL' };
-}
-result.pglite = await run(async () => {
-  const opened = await openDatabase({ kind: 'pglite' });
-  await migrateToLatest(opened.db);
-  return opened;
-}, 'pglite');
+result.postgres = benchPostgresUrl ? await run('postgres') : { skipped: 'set BENCH_DATABASE_URL or TEST_DATABASE_URL' };
+result.pglite = await run('pglite');
 printResult(result);

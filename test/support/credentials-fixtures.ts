@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from './png.js';
 import { buildDidDocument } from '../../src/credentials/did-document.js';
 import { createDocumentLoader } from '../../src/credentials/document-loader.js';
 import type { DocumentLoader } from '../../src/credentials/document-loader.js';
@@ -116,11 +117,3 @@ export function makePng(size = 200 * 1024): Buffer {
   ]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}

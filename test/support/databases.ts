@@ -13,19 +13,19 @@ export const redisUrl = process.env.TEST_REDIS_URL;
  * A fresh, migrated database of the given kind: in-memory PGlite, or a new PostgreSQL database
  * created from TEST_DATABASE_URL (one per call, so test files never share state).
  */
-export async function freshDatabase(kind: DatabaseKind): Promise<OpenedDatabase & { url?: string }> {
+export async function freshDatabase(kind: DatabaseKind, serverUrl = postgresUrl): Promise<OpenedDatabase & { url?: string }> {
   if (kind === 'pglite') {
     const opened = await openDatabase({ kind: 'pglite' });
     await migrateToLatest(opened.db);
     return opened;
   }
-  if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `laurel_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(postgresUrl);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const opened = await openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 10 });
   await migrateToLatest(opened.db);
@@ -34,7 +34,7 @@ export async function freshDatabase(kind: DatabaseKind): Promise<OpenedDatabase 
     url: url.toString(),
     async close() {
       await opened.close();
-      const cleanup = new pg.Client({ connectionString: postgresUrl });
+      const cleanup = new pg.Client({ connectionString: serverUrl });
       await cleanup.connect();
       await cleanup.query(`drop database if exists ${name} with (force)`);
       await cleanup.end();
