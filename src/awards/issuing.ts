@@ -70,7 +70,7 @@ export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock
 }
 
 export function registerIssuingRoutes(app: Api, issuing: Issuing, options: { publicUrl: string; clock: Clock; db: Db; wakeWorkers: () => void }): void {
-  registerAwardRoutes(app, issuing.awards, options.publicUrl, options.clock);
+  registerAwardRoutes(app, issuing.awards, issuing.catalog, options.publicUrl, options.clock);
   registerBulkIssueRoutes(app, issuing.bulk, options.wakeWorkers);
   registerPublicAwardRoutes(app, { db: options.db, publicUrl: options.publicUrl, catalog: issuing.catalog, statusLists: issuing.statusLists });
   registerVerificationRoutes(app, { verify: (input, now) => issuing.verifier().verify(input, now) }, options.clock);

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { bakeImage } from '../credentials/baking.js';
 import type { JsonObject } from '../credentials/json.js';
-import { signVcJwt } from '../credentials/vc-jwt.js';
 import type { Db } from '../db/database.js';
 import type { Api } from '../http/schemas.js';
 import { StringEnum } from '../http/schemas.js';
 import { AppError, notFound } from '../kernel/errors.js';
+import { credentialJwt } from './credential-forms.js';
 import { ob2Assertion } from './documents.js';
 import type { IssuingCatalog } from './ports.js';
 import type { StatusListPublisher } from './status-list-publisher.js';
@@ -17,11 +17,6 @@ const ImageQuery = Type.Object({ format: Type.Optional(StringEnum(['ob3', 'ob2']
 
 /** Credentials are public by design (anyone may verify them) but must not be cached stale after revocation. */
 const shortCache = 'public, max-age=60';
-
-function withoutProof(credential: JsonObject): JsonObject {
-  const { proof: _proof, ...rest } = credential;
-  return rest;
-}
 
 /**
  * The public forms of an award — what learners share and verifiers fetch: the OB 3.0 credential
@@ -45,8 +40,7 @@ export function registerPublicAwardRoutes(app: Api, options: { db: Db; publicUrl
 
   app.get('/awards/:id/credential.jwt', { schema: schema('OB 3.0 credential as a VC-JWT (ES256)') }, async (request, reply) => {
     const award = await awardWithCredential(request.params.id);
-    const signing = await catalog.signing(award.issuerId);
-    return reply.header('cache-control', shortCache).type('application/vc+jwt').send(await signVcJwt(withoutProof(award.credential), signing.jwt));
+    return reply.header('cache-control', shortCache).type('application/vc+jwt').send(await credentialJwt(catalog, award));
   });
 
   app.get('/awards/:id', { schema: schema('OB 2.0 hosted assertion (410 once revoked)') }, async (request, reply) => {

@@ -3,6 +3,8 @@ import { contextOf } from '../auth/principal.js';
 import type { Api } from '../http/schemas.js';
 import { Body, IdParams, Page, PageQuery, responses, StringEnum } from '../http/schemas.js';
 import type { Clock } from '../kernel/clock.js';
+import { credentialJwt, signedCredential } from './credential-forms.js';
+import type { IssuingCatalog } from './ports.js';
 import { AwardSchema, presentAward } from './presenter.js';
 import type { AwardService } from './service.js';
 
@@ -26,7 +28,7 @@ const Recipient = Body({
 const DateTime = Type.String({ format: 'date-time' });
 
 /** `/api/v1/awards`: issue, read and revoke awards of the caller's organisation. */
-export function registerAwardRoutes(app: Api, awards: AwardService, publicUrl: string, clock: Clock): void {
+export function registerAwardRoutes(app: Api, awards: AwardService, catalog: Pick<IssuingCatalog, 'signing'>, publicUrl: string, clock: Clock): void {
   app.addSchema(AwardSchema);
   const tags = ['Awards'];
   const present = (award: Parameters<typeof presentAward>[0]) => presentAward(award, publicUrl, clock.now());
@@ -91,6 +93,19 @@ export function registerAwardRoutes(app: Api, awards: AwardService, publicUrl: s
 
   app.get('/api/v1/awards/:id', { config: { auth: 'awards:read' }, schema: { tags, summary: 'Get an award', params: IdParams, response: responses({ 200: Type.Ref('Award') }) } }, async (request) =>
     present(await awards.get(contextOf(request.principal!, request.id), request.params.id)),
+  );
+
+  app.get(
+    '/api/v1/awards/:id/credential',
+    { config: { auth: 'awards:read' }, schema: { tags, summary: "The award's OB 3.0 credential (Data Integrity proof); also public at its links.credential", params: IdParams } },
+    async (request, reply) =>
+      reply.type('application/vc+ld+json').serializer(JSON.stringify).send(signedCredential(await awards.get(contextOf(request.principal!, request.id), request.params.id))),
+  );
+
+  app.get(
+    '/api/v1/awards/:id/credential.jwt',
+    { config: { auth: 'awards:read' }, schema: { tags, summary: "The award's OB 3.0 credential as VC-JWT (ES256)", params: IdParams } },
+    async (request, reply) => reply.type('application/vc+jwt').send(await credentialJwt(catalog, await awards.get(contextOf(request.principal!, request.id), request.params.id))),
   );
 
   app.post(

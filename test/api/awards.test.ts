@@ -36,6 +36,9 @@ describeEachApp(
       expect(credential.text).not.toContain('ada@example.org');
       expect(vc.credentialStatus).toMatchObject({ type: 'BitstringStatusListEntry', statusPurpose: 'revocation' });
       expect(validateAchievementCredential(vc)).toEqual({ valid: true, errors: [] });
+      const viaApi = await app().call('GET', `/api/v1/awards/${first.body.id}/credential`, { token: setup.token });
+      expect(viaApi.body).toEqual(vc);
+      expect((await app().call('GET', `/api/v1/awards/${first.body.id}/credential.jwt`, { token: setup.token })).text.split('.')).toHaveLength(3);
       expect(checkConformance(vc)).toEqual([]);
 
       const jwt = await app().call('GET', local(app(), first.body.links.credentialJwt));
