@@ -61,8 +61,10 @@ function lockEmbeddedDatabase(dataDir: string): () => void {
 }
 
 /** PostgreSQL when DATABASE_URL is set, otherwise PGlite under the data folder (locked). */
-export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dbPoolSize' | 'dataDir'>): Promise<OpenedDatabase> {
-  if (config.databaseUrl) return openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.dbPoolSize });
+export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dbPoolSize' | 'dbPreparedStatements' | 'dataDir'>): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    return openDatabase({ kind: 'postgres', url: config.databaseUrl, poolSize: config.dbPoolSize, preparedStatements: config.dbPreparedStatements });
+  }
   const unlock = lockEmbeddedDatabase(config.dataDir);
   try {
     const opened = await openDatabase({ kind: 'pglite', dataDir: config.dataDir });

@@ -15,6 +15,7 @@ export interface Config {
   /** `undefined` selects the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
   dbPoolSize: number;
+  dbPreparedStatements: boolean;
   /** `undefined` means "generate or read `dataDir/secret`". */
   secret: string | undefined;
   logLevel: LogLevel;
@@ -26,6 +27,8 @@ export interface Config {
   rateLimitPerClient: number;
   rateLimitPerIp: number;
   redisUrl: string | undefined;
+  /** Hosts whose documents verification may fetch (other issuers' did:web, status lists); none by default. */
+  verifyFetchHosts: string[];
   trustProxy: boolean;
   shutdownTimeoutSeconds: number;
   /** Organisation and owner created on the very first start, when the database has none. */
@@ -57,6 +60,7 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_DATA_DIR', default: './.laurel', description: 'Folder for the embedded database and the generated master secret.' },
   { variable: 'DATABASE_URL', default: '(unset: embedded PGlite)', description: '`postgres://…` to use PostgreSQL instead of the embedded database.' },
   { variable: 'LAUREL_DB_POOL_SIZE', default: '10', description: 'PostgreSQL connections per process.' },
+  { variable: 'LAUREL_DB_PREPARED_STATEMENTS', default: 'true', description: 'Run queries as prepared statements on PostgreSQL; set false behind a pooler that cannot keep them (PgBouncer transaction mode before 1.21).' },
   { variable: 'LAUREL_SECRET', default: '(generated)', description: 'Master secret (≥ 32 characters). Generated into `<data dir>/secret` when unset; set it explicitly when several processes share a database.' },
   { variable: 'LAUREL_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { variable: 'LAUREL_SERVE_WORKERS', default: 'true', description: 'Whether `laurel serve` also runs job workers in-process.' },
@@ -67,6 +71,7 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_RATE_LIMIT_CLIENT', default: '6000', description: 'Requests per minute per API client or signed-in person.' },
   { variable: 'LAUREL_RATE_LIMIT_IP', default: '600', description: 'Requests per minute per IP address for unauthenticated requests.' },
   { variable: 'LAUREL_REDIS_URL', default: '(unset)', description: '`redis://…`; when set, rate limits are shared by all processes through Redis.' },
+  { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
   { variable: 'LAUREL_INIT_ORG', default: 'My organisation', description: 'Name of the organisation `laurel serve` creates on its very first start (empty database).' },
@@ -119,6 +124,13 @@ function url(env: Env, variable: string, protocols: string[]): string | undefine
   return raw;
 }
 
+function hostList(env: Env, variable: string): string[] {
+  const hosts = (env[variable] ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+  const bad = hosts.find((host) => !/^[a-z0-9.-]+(:\d+)?$/.test(host));
+  if (bad) throw new ConfigError(variable, `"${bad}" is not a host name`);
+  return hosts;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'LAUREL_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535);
   const publicUrl = (url(env, 'LAUREL_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -139,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(env.LAUREL_DATA_DIR?.trim() || '.laurel'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dbPoolSize: integer(env, 'LAUREL_DB_POOL_SIZE', 10, 1, 1000),
+    dbPreparedStatements: boolean(env, 'LAUREL_DB_PREPARED_STATEMENTS', true),
     secret,
     logLevel,
     serveWorkers: boolean(env, 'LAUREL_SERVE_WORKERS', true),
@@ -149,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerClient: integer(env, 'LAUREL_RATE_LIMIT_CLIENT', 6000, 1, 10_000_000),
     rateLimitPerIp: integer(env, 'LAUREL_RATE_LIMIT_IP', 600, 1, 10_000_000),
     redisUrl: url(env, 'LAUREL_REDIS_URL', ['redis:', 'rediss:']),
+    verifyFetchHosts: hostList(env, 'LAUREL_VERIFY_FETCH_HOSTS'),
     trustProxy: boolean(env, 'LAUREL_TRUST_PROXY', false),
     shutdownTimeoutSeconds: duration(env, 'LAUREL_SHUTDOWN_TIMEOUT', '30s'),
     firstRun: { organizationName: env.LAUREL_INIT_ORG?.trim() || 'My organisation', adminEmail },

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import createDOMPurify, { type DOMPurify, type WindowLike } from 'dompurify';
+import type * as Jsdom from 'jsdom';
 import type { JSDOM } from 'jsdom';
 
 // jsdom takes about half a second to load: load it when something is first sanitised, not at start.
-const requireJsdom = () => createRequire(import.meta.url)('jsdom') as typeof import('jsdom');
+const requireJsdom = () => createRequire(import.meta.url)('jsdom') as typeof Jsdom;
 
 /**
  * A DOMPurify instance on its own jsdom window. Hooks are per instance, so each sanitiser (SVG

@@ -4,12 +4,13 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { PGlitePool } from './pglite-pool.js';
+import { PreparedStatementPool } from './prepared-pool.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
 
-export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir?: string };
+export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number; preparedStatements?: boolean } | { kind: 'pglite'; dataDir?: string };
 
 export interface OpenedDatabase {
   db: Db;
@@ -21,9 +22,10 @@ export interface OpenedDatabase {
 export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
   let pool;
   if (target.kind === 'postgres') {
-    pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+    const pgPool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
     // An idle connection that dies (server restart) must not crash the process.
-    pool.on('error', () => undefined);
+    pgPool.on('error', () => undefined);
+    pool = target.preparedStatements === false ? pgPool : new PreparedStatementPool(pgPool);
   } else {
     let path: string | undefined;
     if (target.dataDir) {
