@@ -4,6 +4,7 @@
  */
 import type { FastifyServerOptions } from 'fastify';
 import { registerAuditRoutes } from './audit/routes.js';
+import { createAutomation, registerAutomationRoutes, type Automation } from './automation/automation.js';
 import { ClientService } from './auth/clients/service.js';
 import { registerClientRoutes } from './auth/clients/routes.js';
 import { registerOAuthRoutes } from './auth/oauth-routes.js';
@@ -15,6 +16,7 @@ import { createCatalog, registerCatalogRoutes, type Catalog } from './catalog/ca
 import type { Config } from './config.js';
 import { ping, type Db } from './db/database.js';
 import { pendingMigrations } from './db/migrate.js';
+import { createEventTypeRegistry } from './events/registry.js';
 import { registerAuthentication } from './http/authentication.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health.js';
 import { pruneIdempotencyKeys, registerIdempotency } from './http/idempotency.js';
@@ -62,6 +64,7 @@ export interface Services {
   metrics: Metrics;
   catalog: Catalog;
   issuing: Issuing;
+  automation: Automation;
 }
 
 /** Every service, built once per process from the configuration. */
@@ -69,6 +72,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
   const { config, db, secret } = options;
   const clock = options.clock ?? systemClock;
   const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock });
+  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts });
   return {
     clock,
     tokens: new AccessTokens(secret, config.publicUrl, config.accessTokenTtlSeconds, clock),
@@ -76,13 +80,14 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     sessions: new SessionService({ db, secret, clock, ttlSeconds: config.sessionTtlSeconds }),
     metrics: new Metrics(() => queueStats(db)),
     catalog,
-    issuing: createIssuing({ db, publicUrl: config.publicUrl, clock, catalog }),
+    issuing,
+    automation: createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards }),
   };
 }
 
 /** Job handlers of every capability, by kind: the one place a job kind is bound to its code. */
 function jobHandlers(services: Services): Record<string, JobHandler> {
-  return { ...services.issuing.jobHandlers };
+  return { ...services.issuing.jobHandlers, ...services.automation.jobHandlers };
 }
 
 function createWorker(db: Db, config: Config, services: Services, logger: JobLogger): JobWorker {
@@ -164,6 +169,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerJobRoutes(http, db, () => worker?.wake());
   registerCatalogRoutes(http, services.catalog);
   registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake() });
+  registerAutomationRoutes(http, services.automation, { wakeWorkers: () => worker?.wake() });
 
   return {
     http,

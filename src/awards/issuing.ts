@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Catalog } from '../catalog/catalog.js';
-import { createDocumentLoader, type DocumentLoader } from '../credentials/document-loader.js';
+import { createDocumentLoader, type DocumentLoader, type ResolveLocal } from '../credentials/document-loader.js';
 import { SigningPool } from '../credentials/signing-pool.js';
 import { VerificationPool } from '../credentials/verification-pool.js';
 import type { Db } from '../db/database.js';
@@ -8,6 +8,7 @@ import type { Api } from '../http/schemas.js';
 import type { JobHandler } from '../jobs/worker.js';
 import type { Clock } from '../kernel/clock.js';
 import { localDocumentResolver } from '../verification/local-documents.js';
+import { remoteDocumentFetcher } from '../verification/remote-documents.js';
 import { registerVerificationRoutes } from '../verification/routes.js';
 import { BulkIssueService, bulkIssueJob } from './bulk.js';
 import { registerBulkIssueRoutes } from './bulk-routes.js';
@@ -37,7 +38,7 @@ function lazy<T>(create: () => T): { get(): T; created(): T | undefined } {
   return { get: () => (value ??= create()), created: () => value };
 }
 
-export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock; catalog: Catalog }): Issuing {
+export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock; catalog: Catalog; verifyFetchHosts: readonly string[] }): Issuing {
   const { db, publicUrl, clock } = options;
   const catalog = catalogForIssuing(db, options.catalog.issuers);
   const signingPool = lazy(() => new SigningPool({ size: availableParallelism() }));
@@ -45,10 +46,12 @@ export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock
   const statusLists = new StatusListPublisher({ db, clock, publicUrl, catalog, signer });
   const awards = new AwardService({ db, clock, publicUrl, catalog, signer });
   const bulk = new BulkIssueService({ db, awards, catalog });
-  const resolveLocal = localDocumentResolver(publicUrl, {
+  const ownDocuments = localDocumentResolver(publicUrl, {
     didDocument: (did) => options.catalog.issuers.didDocumentOf(did),
     statusListCredential: async (id) => (await statusLists.current(id))?.document,
   });
+  const remoteDocuments = options.verifyFetchHosts.length > 0 ? remoteDocumentFetcher({ allowedHosts: options.verifyFetchHosts }) : undefined;
+  const resolveLocal: ResolveLocal = async (url) => (await ownDocuments(url)) ?? (await remoteDocuments?.(url));
   const verificationPool = lazy(() => new VerificationPool({ size: availableParallelism(), resolveLocal }));
   return {
     catalog,

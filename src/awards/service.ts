@@ -158,16 +158,26 @@ export class AwardService {
    * (re-publishing the list now; notifications and providers later) in the same transaction.
    * Revoking a revoked award changes nothing.
    */
-  async revoke(context: OperationContext, id: string, reason: string): Promise<AwardRecord> {
+  async revoke(
+    context: OperationContext,
+    id: string,
+    reason: string,
+    /** Runs inside the revoking transaction, also when the award was already revoked (rules record their decision there). */
+    alongside?: (tx: Db, award: AwardRecord) => Promise<void>,
+  ): Promise<AwardRecord> {
     const now = this.options.clock.now();
     return inTransaction(this.options.db, async (tx) => {
       const award = await findAward(tx, context.organizationId, id);
       if (!award) throw notFound('Award');
-      if (!(await markAwardRevoked(tx, id, reason, now))) return award;
-      await setStatusBit(tx, award.statusListId, award.statusIndex);
-      await recordAudit(tx, context, { action: 'award.revoked', target: { type: 'award', id }, details: { reason } });
-      await enqueue(tx, awardRevokedJob, { awardId: id, statusListId: award.statusListId }, { organizationId: context.organizationId });
-      return { ...award, status: 'revoked', revokedAt: now, revocationReason: reason };
+      let result = award;
+      if (await markAwardRevoked(tx, id, reason, now)) {
+        await setStatusBit(tx, award.statusListId, award.statusIndex);
+        await recordAudit(tx, context, { action: 'award.revoked', target: { type: 'award', id }, details: { reason } });
+        await enqueue(tx, awardRevokedJob, { awardId: id, statusListId: award.statusListId }, { organizationId: context.organizationId });
+        result = { ...award, status: 'revoked', revokedAt: now, revocationReason: reason };
+      }
+      await alongside?.(tx, result);
+      return result;
     });
   }
 }

@@ -234,6 +234,68 @@ export interface BulkIssueRowsTable {
   reason: ColumnType<string | null, undefined, string | null>;
 }
 
+export interface RuleSetsTable {
+  badge_class_id: string;
+  organization_id: string;
+  active: Generated<boolean>;
+  reaward_after_revoke: Generated<boolean>;
+  revision: Generated<number>;
+  updated_at: Timestamp;
+}
+
+/** Requirements and penalties: the rules model's definition without its id and event type. */
+export interface RuleEntriesTable {
+  id: string;
+  badge_class_id: string;
+  event_type: string;
+  definition: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface LearnersTable {
+  id: string;
+  organization_id: string;
+  source: string;
+  external_id: string;
+  email: string;
+  name: string | null;
+  username: string | null;
+  last_event_at: Date;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LearningEventsTable {
+  id: string;
+  organization_id: string;
+  source: string;
+  external_id: string;
+  type: string;
+  time: Date;
+  learner_id: string;
+  event: Json<Record<string, unknown>>;
+  received_at: Timestamp;
+}
+
+export interface LearnerBadgeStatesTable {
+  learner_id: string;
+  badge_class_id: string;
+  organization_id: string;
+  state: Json<Record<string, unknown>>;
+  award_id: string | null;
+  revision: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface RuleDecisionsTable {
+  event_id: string;
+  organization_id: string;
+  learner_id: string;
+  explanation: Json<Record<string, unknown>>;
+  transitions: Json<Record<string, unknown>[]>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   people: PeopleTable;
@@ -255,4 +317,11 @@ export interface Database {
   awards: AwardsTable;
   bulk_issues: BulkIssuesTable;
   bulk_issue_rows: BulkIssueRowsTable;
+  rule_sets: RuleSetsTable;
+  rule_requirements: RuleEntriesTable;
+  rule_penalties: RuleEntriesTable;
+  learners: LearnersTable;
+  learning_events: LearningEventsTable;
+  learner_badge_states: LearnerBadgeStatesTable;
+  rule_decisions: RuleDecisionsTable;
 }

@@ -19,6 +19,10 @@ export const idPrefixes = {
   statusList: 'sl',
   award: 'awd',
   bulkIssue: 'blk',
+  requirement: 'req',
+  penalty: 'pen',
+  learner: 'lrn',
+  learningEvent: 'evt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as issuing from './0002-issuing.js';
+import * as rules from './0003-rules.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -9,4 +10,5 @@ import * as issuing from './0002-issuing.js';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-issuing': issuing,
+  '0003-rules': rules,
 };
