@@ -73,15 +73,16 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
   const clock = options.clock ?? systemClock;
   const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock });
   const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts });
+  const metrics = new Metrics(() => queueStats(db));
   return {
     clock,
     tokens: new AccessTokens(secret, config.publicUrl, config.accessTokenTtlSeconds, clock),
     clients: new ClientService({ db, secret, clock, defaultGraceSeconds: config.secretGraceSeconds }),
     sessions: new SessionService({ db, secret, clock, ttlSeconds: config.sessionTtlSeconds }),
-    metrics: new Metrics(() => queueStats(db)),
+    metrics,
     catalog,
     issuing,
-    automation: createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards }),
+    automation: createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics }),
   };
 }
 

@@ -27,8 +27,13 @@ const rulesContext = (organizationId: string): OperationContext => ({ organizati
  * finishes their unmarked transitions. Learner states are written optimistically, so two events of
  * one learner evaluated at once cannot both count: the later writer rolls back and evaluates again.
  */
+/** Hears each decision once, when it is first recorded (for metrics). */
+export interface DecisionObserver {
+  eventDecided(transitions: readonly { kind: string }[]): void;
+}
+
 export class EventProcessor {
-  constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache }) {}
+  constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache; observer?: DecisionObserver }) {}
 
   async process(payload: ProcessEventsPayload): Promise<void> {
     for (const eventId of payload.eventIds) {
@@ -57,7 +62,7 @@ export class EventProcessor {
     const previous = await statesOf(db, stored.learnerId);
     const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
     const result = evaluateEvent(index, states, stored.event);
-    const decision: DecisionDraft = {
+    let decision: DecisionDraft = {
       eventId: stored.id,
       learnerId: stored.learnerId,
       explanation: result.explanation,
@@ -69,9 +74,11 @@ export class EventProcessor {
     };
     if (decision.transitions.length === 0) {
       await inTransaction(db, record);
-      return decision;
+    } else {
+      decision = await this.#carryOut(stored, decision, 0, record);
     }
-    return this.#carryOut(stored, decision, 0, record);
+    this.options.observer?.eventDecided(decision.transitions);
+    return decision;
   }
 
   /**

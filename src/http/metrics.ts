@@ -35,6 +35,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsProcessed = new Counter({
+    name: 'laurel_events_processed_total',
+    help: 'Learning events evaluated against the rules (each once).',
+    registers: [this.registry],
+  });
+  readonly ruleTransitions = new Counter({
+    name: 'laurel_rule_transitions_total',
+    help: 'Awards and revocations decided by the rules, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(queueSnapshot: () => Promise<QueueSnapshot>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'laurel_' });
     // Queue depth and age are read from the database at scrape time: always true, never drifting.
@@ -65,6 +77,11 @@ export class Metrics {
   jobFinished(kind: string, outcome: 'done' | 'retry' | 'failed', durationMs: number): void {
     this.jobsProcessed.inc({ kind, outcome });
     this.jobDuration.observe({ kind }, durationMs / 1000);
+  }
+
+  eventDecided(transitions: readonly { kind: string }[]): void {
+    this.eventsProcessed.inc();
+    for (const transition of transitions) this.ruleTransitions.inc({ kind: transition.kind });
   }
 
   /** Times every request by its route pattern (not its raw URL, which would explode cardinality). */

@@ -105,8 +105,14 @@ describeEachApp(
       expect(audit.body.items[0].actor).toEqual({ type: 'system', id: 'rules' });
 
       // A job retried after a crash meets events that already have their decision: nothing happens twice.
+      const decided = (text: string) => Number(/^laurel_events_processed_total (\d+)/m.exec(text)?.[1]);
+      const before = decided((await app().call('GET', '/metrics')).text);
       await app().laurel.services.automation.processor.process({ eventIds: [done.eventId, first.eventId] });
       expect(await awardsOf(setup, 'ann')).toHaveLength(1);
+      const metrics = (await app().call('GET', '/metrics')).text;
+      expect(before).toBeGreaterThanOrEqual(3);
+      expect(decided(metrics)).toBe(before);
+      expect(metrics).toMatch(/^laurel_rule_transitions_total\{kind="award"\} [1-9]/m);
     });
 
     it('revokes only when a penalty makes an awarded badge incomplete, and re-awards only when allowed', async () => {
