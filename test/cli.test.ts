@@ -21,7 +21,7 @@ function laurel(args: string[], extraEnv: Record<string, string> = {}) {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('laurel command', () => {
-  it('prints help for every subcommand', async () => {
+  it('prints help for every subcommand', { timeout: 120_000 }, async () => {
     for (const command of [[], ['serve'], ['worker'], ['migrate'], ['version'], ['config', 'check'], ['init'], ['client', 'create'], ['client', 'list'], ['client', 'rotate'], ['client', 'revoke']]) {
       const result = await laurel([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
@@ -29,7 +29,7 @@ describe('laurel command', () => {
     }
   });
 
-  it('stops with one line naming the variable and exit code 2 on bad configuration', async () => {
+  it('stops with one line naming the variable and exit code 2 on bad configuration', { timeout: 60_000 }, async () => {
     const result = await laurel(['config', 'check'], { LAUREL_ACCESS_TOKEN_TTL: 'forever' });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual(['laurel: configuration error: LAUREL_ACCESS_TOKEN_TTL: expected a duration like 90, 30s, 15m, 12h or 7d, got "forever"']);
