@@ -30,9 +30,17 @@ function requestHash(request: FastifyRequest): string {
 export function registerIdempotency(app: FastifyInstance, db: Db, clock: Clock): void {
   app.decorateRequest('idempotency', null);
 
-  app.addHook('preHandler', async (request, reply) => {
+  // Attached to POST routes only, so reads pay nothing for it. Route-level hooks run after the
+  // application's, so the caller is already authenticated when the key is reserved.
+  app.addHook('onRoute', (route) => {
+    if (![route.method].flat().includes('POST')) return;
+    route.preHandler = [...[route.preHandler ?? []].flat(), reserve];
+    route.onSend = [...[route.onSend ?? []].flat(), store];
+  });
+
+  async function reserve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined || !request.principal) return;
+    if (key === undefined || !request.principal) return;
     if (typeof key !== 'string' || !keyPattern.test(key)) {
       throw new AppError('bad_request', 'Idempotency-Key must be 1–255 visible ASCII characters.');
     }
@@ -60,9 +68,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: Clock):
       throw new AppError('idempotency_in_progress', 'A request with this Idempotency-Key is still being processed.');
     }
     return replay(reply, existing.response_status ?? 200, existing.response_headers ?? {}, existing.response_body ?? '');
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function store(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const reservation = request.idempotency;
     if (!reservation) return payload;
     const where = db.updateTable('idempotency_keys').where('principal', '=', reservation.principal).where('key', '=', reservation.key);
@@ -85,7 +93,7 @@ export function registerIdempotency(app: FastifyInstance, db: Db, clock: Clock):
       })
       .execute();
     return payload;
-  });
+  }
 }
 
 function replay(reply: FastifyReply, status: number, headers: Record<string, string>, body: string): FastifyReply {
