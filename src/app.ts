@@ -5,6 +5,8 @@
 import type { FastifyServerOptions } from 'fastify';
 import { registerAuditRoutes } from './audit/routes.js';
 import { createAutomation, registerAutomationRoutes, type Automation } from './automation/automation.js';
+import { badgeEventOutbox } from './automation/bus-publication.js';
+import { createOpenedxBus, type OpenedxBus } from './automation/event-bus.js';
 import { ClientService } from './auth/clients/service.js';
 import { registerClientRoutes } from './auth/clients/routes.js';
 import { registerOAuthRoutes } from './auth/oauth-routes.js';
@@ -65,6 +67,8 @@ export interface Services {
   catalog: Catalog;
   issuing: Issuing;
   automation: Automation;
+  /** The Open edX event bus, when configured. */
+  openedxBus: OpenedxBus | null;
 }
 
 /** Every service, built once per process from the configuration. */
@@ -74,6 +78,8 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
   const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock });
   const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts });
   const metrics = new Metrics(() => queueStats(db));
+  const onTransition = config.eventBus && badgeEventOutbox(config.eventBus.organizationId);
+  const automation = createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics, onTransition });
   return {
     clock,
     tokens: new AccessTokens(secret, config.publicUrl, config.accessTokenTtlSeconds, clock),
@@ -82,13 +88,21 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     metrics,
     catalog,
     issuing,
-    automation: createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics }),
+    automation,
+    openedxBus: config.eventBus
+      ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl })
+      : null,
   };
 }
 
 /** Job handlers of every capability, by kind: the one place a job kind is bound to its code. */
 function jobHandlers(services: Services): Record<string, JobHandler> {
-  return { ...services.issuing.jobHandlers, ...services.automation.jobHandlers };
+  return { ...services.issuing.jobHandlers, ...services.automation.jobHandlers, ...services.openedxBus?.jobHandlers };
+}
+
+/** Processes that run job workers also consume the event bus: what they record, their worker evaluates. */
+async function startBusConsumer(services: Services, worker: JobWorker, logger: JobLogger): Promise<void> {
+  await services.openedxBus?.startConsuming({ consumer: worker.id, log: logger, recorded: () => worker.wake() });
 }
 
 function createWorker(db: Db, config: Config, services: Services, logger: JobLogger): JobWorker {
@@ -111,14 +125,22 @@ function createWorker(db: Db, config: Config, services: Services, logger: JobLog
 }
 
 /** `laurel worker`: job workers only, no HTTP listener (for scaling work out on PostgreSQL). */
-export function createWorkerProcess(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>, logger: JobLogger): { worker: JobWorker; stop(timeoutMs: number): Promise<void> } {
+export function createWorkerProcess(
+  options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>,
+  logger: JobLogger,
+): { worker: JobWorker; start(): Promise<void>; stop(timeoutMs: number): Promise<void> } {
   const services = createServices(options);
   const worker = createWorker(options.db, options.config, services, logger);
   return {
     worker,
+    async start() {
+      await worker.start();
+      await startBusConsumer(services, worker, logger);
+    },
     async stop(timeoutMs) {
-      await worker.stop(timeoutMs);
+      await Promise.all([services.openedxBus?.stopConsuming(), worker.stop(timeoutMs)]);
       await services.issuing.close();
+      await services.openedxBus?.close();
     },
   };
 }
@@ -178,13 +200,17 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
     services,
     worker,
     async start() {
-      await worker?.start();
+      if (worker) {
+        await worker.start();
+        await startBusConsumer(services, worker, logger);
+      }
       return http.listen({ host: config.host, port: config.port });
     },
     async stop() {
       const timeoutMs = config.shutdownTimeoutSeconds * 1000;
-      await Promise.all([http.close(), worker?.stop(timeoutMs)]);
+      await Promise.all([http.close(), services.openedxBus?.stopConsuming(), worker?.stop(timeoutMs)]);
       await services.issuing.close();
+      await services.openedxBus?.close();
       redis?.disconnect();
     },
   };

@@ -25,6 +25,14 @@ describe('configuration from the environment', () => {
     expect(describeConfig(config).databaseUrl).toBe('postgres://***@db/laurel');
   });
 
+  it('turns the event bus on only with a URL, and masks its credentials', () => {
+    expect(loadConfig({ LAUREL_EVENT_BUS_ORGANIZATION: 'ignored' }).eventBus).toBeUndefined();
+    const organizationId = 'org_01jd8x0000000000000000000a';
+    const config = loadConfig({ LAUREL_EVENT_BUS_URL: 'rediss://u:pw@bus:6380/2', LAUREL_EVENT_BUS_ORGANIZATION: organizationId, LAUREL_EVENT_BUS_PREFIX: 'dev' });
+    expect(config.eventBus).toEqual({ url: 'rediss://u:pw@bus:6380/2', prefix: 'dev', organizationId });
+    expect(describeConfig(config).eventBus).toEqual({ url: 'rediss://***@bus:6380/2', prefix: 'dev', organizationId });
+  });
+
   it.each([
     [{ LAUREL_PORT: '99999' }, 'LAUREL_PORT: must be between 0 and 65535, got 99999'],
     [{ LAUREL_SECRET: 'short' }, 'LAUREL_SECRET: must be at least 32 characters, got 5'],
@@ -32,6 +40,9 @@ describe('configuration from the environment', () => {
     [{ LAUREL_TRUST_PROXY: 'maybe' }, 'LAUREL_TRUST_PROXY: expected true or false, got "maybe"'],
     [{ LAUREL_REDIS_URL: 'http://cache' }, 'LAUREL_REDIS_URL: must start with redis:// or rediss://'],
     [{ LAUREL_INIT_ADMIN_EMAIL: 'admin' }, 'LAUREL_INIT_ADMIN_EMAIL: "admin" is not an e-mail address'],
+    [{ LAUREL_EVENT_BUS_URL: 'kafka://bus' }, 'LAUREL_EVENT_BUS_URL: must start with redis:// or rediss://'],
+    [{ LAUREL_EVENT_BUS_URL: 'redis://bus' }, 'LAUREL_EVENT_BUS_ORGANIZATION: required when LAUREL_EVENT_BUS_URL is set (the org_… id that bus events belong to)'],
+    [{ LAUREL_EVENT_BUS_URL: 'redis://bus', LAUREL_EVENT_BUS_ORGANIZATION: 'acme' }, 'LAUREL_EVENT_BUS_ORGANIZATION: "acme" is not an organisation id (org_…)'],
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message.split(':')[0]!, message.slice(message.indexOf(':') + 2)));
   });

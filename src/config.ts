@@ -4,6 +4,7 @@
  * `settingDocs` so it cannot drift from the code.
  */
 import { resolve } from 'node:path';
+import { isId } from './kernel/ids.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -27,12 +28,22 @@ export interface Config {
   rateLimitPerClient: number;
   rateLimitPerIp: number;
   redisUrl: string | undefined;
+  /** The Open edX event bus; `undefined` when `LAUREL_EVENT_BUS_URL` is unset (bus off). */
+  eventBus: EventBusConfig | undefined;
   /** Hosts whose documents verification may fetch (other issuers' did:web, status lists); none by default. */
   verifyFetchHosts: string[];
   trustProxy: boolean;
   shutdownTimeoutSeconds: number;
   /** Organisation and owner created on the very first start, when the database has none. */
   firstRun: { organizationName: string; adminEmail: string };
+}
+
+export interface EventBusConfig {
+  url: string;
+  /** Upstream `EVENT_BUS_TOPIC_PREFIX`; empty means the bare topic name, as upstream. */
+  prefix: string;
+  /** The organisation whose rules bus events feed and whose rule awards are published back. */
+  organizationId: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +82,9 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_RATE_LIMIT_CLIENT', default: '6000', description: 'Requests per minute per API client or signed-in person.' },
   { variable: 'LAUREL_RATE_LIMIT_IP', default: '600', description: 'Requests per minute per IP address for unauthenticated requests.' },
   { variable: 'LAUREL_REDIS_URL', default: '(unset)', description: '`redis://…`; when set, rate limits are shared by all processes through Redis.' },
+  { variable: 'LAUREL_EVENT_BUS_URL', default: '(unset: bus off)', description: '`redis://…` or `rediss://…` of the Open edX event bus (`openedx/event-bus-redis`); when set, workers consume learning events from it and publish badge awarded/revoked events to it (docs/event-bus.md).' },
+  { variable: 'LAUREL_EVENT_BUS_PREFIX', default: '(unset: no prefix)', description: 'The Open edX `EVENT_BUS_TOPIC_PREFIX` (Tutor uses `dev`): streams are named `<prefix>-learning-badges-lifecycle`.' },
+  { variable: 'LAUREL_EVENT_BUS_ORGANIZATION', default: '(required with the bus)', description: 'Id (`org_…`) of the organisation that bus events belong to; only its rule awards are published to the bus.' },
   { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
@@ -131,6 +145,17 @@ function hostList(env: Env, variable: string): string[] {
   return hosts;
 }
 
+function eventBus(env: Env): EventBusConfig | undefined {
+  const busUrl = url(env, 'LAUREL_EVENT_BUS_URL', ['redis:', 'rediss:']);
+  if (!busUrl) return undefined;
+  const organizationId = env.LAUREL_EVENT_BUS_ORGANIZATION?.trim();
+  if (!organizationId) throw new ConfigError('LAUREL_EVENT_BUS_ORGANIZATION', 'required when LAUREL_EVENT_BUS_URL is set (the org_… id that bus events belong to)');
+  if (!isId('organization', organizationId)) throw new ConfigError('LAUREL_EVENT_BUS_ORGANIZATION', `"${organizationId}" is not an organisation id (org_…)`);
+  const prefix = env.LAUREL_EVENT_BUS_PREFIX?.trim() ?? '';
+  if (!/^[\w.-]*$/.test(prefix)) throw new ConfigError('LAUREL_EVENT_BUS_PREFIX', `expected letters, digits, ".", "_" or "-", got "${prefix}"`);
+  return { url: busUrl, prefix, organizationId };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'LAUREL_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535);
   const publicUrl = (url(env, 'LAUREL_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -162,6 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerClient: integer(env, 'LAUREL_RATE_LIMIT_CLIENT', 6000, 1, 10_000_000),
     rateLimitPerIp: integer(env, 'LAUREL_RATE_LIMIT_IP', 600, 1, 10_000_000),
     redisUrl: url(env, 'LAUREL_REDIS_URL', ['redis:', 'rediss:']),
+    eventBus: eventBus(env),
     verifyFetchHosts: hostList(env, 'LAUREL_VERIFY_FETCH_HOSTS'),
     trustProxy: boolean(env, 'LAUREL_TRUST_PROXY', false),
     shutdownTimeoutSeconds: duration(env, 'LAUREL_SHUTDOWN_TIMEOUT', '30s'),
@@ -176,6 +202,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: mask(config.databaseUrl) ?? `embedded PGlite in ${config.dataDir}/db`,
     redisUrl: mask(config.redisUrl),
+    eventBus: config.eventBus && { ...config.eventBus, url: mask(config.eventBus.url) },
     secret: config.secret === undefined ? `generated in ${config.dataDir}/secret` : '[set]',
   };
 }

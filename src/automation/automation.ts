@@ -7,7 +7,7 @@ import type { Clock } from '../kernel/clock.js';
 import { registerEventRoutes } from './event-routes.js';
 import { EventIngestion, processEventsJob, type ProcessEventsPayload } from './ingestion.js';
 import { AutomationInsight } from './insight.js';
-import { EventProcessor, type DecisionObserver } from './processor.js';
+import { EventProcessor, type DecisionObserver, type TransitionListener } from './processor.js';
 import { RuleIndexCache } from './rule-index-cache.js';
 import { registerRuleRoutes } from './rule-routes.js';
 import { RuleSetService } from './rule-set-service.js';
@@ -21,10 +21,17 @@ export interface Automation {
   jobHandlers: Record<string, JobHandler>;
 }
 
-export function createAutomation(options: { db: Db; clock: Clock; registry: EventTypeRegistry; awards: AwardService; observer?: DecisionObserver }): Automation {
-  const { db, clock, registry, awards, observer } = options;
+export function createAutomation(options: {
+  db: Db;
+  clock: Clock;
+  registry: EventTypeRegistry;
+  awards: AwardService;
+  observer?: DecisionObserver;
+  onTransition?: TransitionListener;
+}): Automation {
+  const { db, clock, registry, awards, observer, onTransition } = options;
   const rules = new RuleIndexCache(registry);
-  const processor = new EventProcessor({ db, awards, rules, observer });
+  const processor = new EventProcessor({ db, awards, rules, observer, onTransition });
   return {
     ruleSets: new RuleSetService({ db, clock, registry }),
     ingestion: new EventIngestion({ db, registry }),

@@ -3,6 +3,7 @@ import type { AwardService } from '../awards/service.js';
 import { inTransaction, type Db } from '../db/database.js';
 import { RetryLaterError } from '../jobs/errors.js';
 import { evaluateEvent, type LearnerStates } from '../rules/index.js';
+import type { TransitionKind } from '../rules/explanation.js';
 import { findDecision, findEvent, insertDecision, saveTransitions, type Decision, type StoredEvent } from './event-store.js';
 import type { ProcessEventsPayload } from './ingestion.js';
 import { findLearner, setStateAward, StaleStateError, statesOf, writeState } from './learner-store.js';
@@ -32,8 +33,19 @@ export interface DecisionObserver {
   eventDecided(transitions: readonly { kind: string }[]): void;
 }
 
+/** An award made or revoked by the rules. */
+export interface CarriedOutTransition {
+  organizationId: string;
+  learnerId: string;
+  kind: TransitionKind;
+  awardId: string;
+}
+
+/** Runs inside the transaction of each carried-out transition, so the jobs it enqueues commit with it (outbox). */
+export type TransitionListener = (tx: Db, transition: CarriedOutTransition) => Promise<void>;
+
 export class EventProcessor {
-  constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache; observer?: DecisionObserver }) {}
+  constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache; observer?: DecisionObserver; onTransition?: TransitionListener }) {}
 
   async process(payload: ProcessEventsPayload): Promise<void> {
     for (const eventId of payload.eventIds) {
@@ -95,6 +107,7 @@ export class EventProcessor {
       const transitions = decision.transitions.map((t, i) => (i === index ? { ...t, done: true, awardId } : t));
       await setStateAward(tx, stored.learnerId, transition.badgeClassId, awardId);
       await saveTransitions(tx, stored.id, transitions);
+      if (awardId !== null) await this.options.onTransition?.(tx, { organizationId: stored.organizationId, learnerId: stored.learnerId, kind: transition.kind, awardId });
       next = { ...decision, transitions };
     };
     if (transition.kind === 'award') {

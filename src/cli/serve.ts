@@ -62,11 +62,11 @@ export async function serve(): Promise<void> {
 
 export async function work(): Promise<void> {
   const [runtime, { createWorkerProcess }] = await Promise.all([openRuntime({ migrate: false }), import('../app.js')]);
-  const { worker, stop } = createWorkerProcess({ config: runtime.config, secret: runtime.secret, db: runtime.database.db }, createLogger(runtime.config));
+  const { worker, start, stop } = createWorkerProcess({ config: runtime.config, secret: runtime.secret, db: runtime.database.db }, createLogger(runtime.config));
   onShutdownSignal(async () => {
     await stop(runtime.config.shutdownTimeoutSeconds * 1000);
     await runtime.database.close();
   });
-  await worker.start();
+  await start();
   process.stderr.write(`laurel worker ${worker.id} running (${runtime.config.workerConcurrency} jobs at once)\n`);
 }

@@ -67,6 +67,8 @@ export class BusConsumer {
   async start(): Promise<void> {
     if (this.#loop) throw new Error('consumer already started');
     this.#connection = this.#options.redis.duplicate();
+    // Connection trouble surfaces as failed reads, which the loop retries; not as crashes.
+    this.#connection.on('error', () => undefined);
     await this.#ensureGroup();
     this.#loop = this.#run();
   }
