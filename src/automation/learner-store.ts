@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { LearnersTable } from '../db/schema.js';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId } from '../kernel/ids.js';
@@ -76,18 +78,7 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
   return new Map(found.filter((row) => newest.has(learnerKey(row.source, row.external_id))).map((row) => [learnerKey(row.source, row.external_id), row.id]));
 }
 
-type LearnerRow = {
-  id: string;
-  organization_id: string;
-  source: string;
-  external_id: string;
-  email: string;
-  name: string | null;
-  username: string | null;
-  last_event_at: Date;
-  created_at: Date;
-  updated_at: Date;
-};
+type LearnerRow = Selectable<LearnersTable>;
 
 const toLearner = (row: LearnerRow): Learner => ({
   id: row.id,

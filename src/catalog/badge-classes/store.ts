@@ -1,6 +1,7 @@
+import type { Selectable } from 'kysely';
 import type { AlignmentInput } from '../../credentials/ob3-credential.js';
 import type { Db } from '../../db/database.js';
-import type { ExpiryPolicy } from '../../db/schema.js';
+import type { ExpiryPolicy, BadgeClassVersionsTable } from '../../db/schema.js';
 import type { AchievementType } from './achievement-types.js';
 
 export interface BadgeClass {
@@ -45,21 +46,7 @@ type BadgeClassRow = {
   updated_at: Date;
 };
 
-type VersionRow = {
-  badge_class_id: string;
-  version: number;
-  name: string;
-  description: string;
-  image_id: string;
-  criteria_narrative: string | null;
-  criteria_url: string | null;
-  achievement_type: string;
-  alignments: Record<string, unknown>[];
-  tags: string[];
-  language: string | null;
-  expiry: ExpiryPolicy;
-  created_at: Date;
-};
+type VersionRow = Selectable<BadgeClassVersionsTable>;
 
 const toBadgeClass = (row: BadgeClassRow): BadgeClass => ({
   id: row.id,

@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { IssuersTable } from '../../db/schema.js';
 import type { Db } from '../../db/database.js';
 import type { StoredKey } from '../../credentials/key-sealing.js';
 import type { P256PublicJwk } from '../../credentials/keys.js';
@@ -21,18 +23,7 @@ export type IssuerProfileFields = Pick<Issuer, 'name' | 'url' | 'email' | 'descr
 /** A key as stored, with its lifecycle: retired keys sign nothing new but stay published. */
 export type IssuerKey = StoredKey & { createdAt: Date; retiredAt: Date | null };
 
-type IssuerRow = {
-  id: string;
-  organization_id: string;
-  did: string;
-  name: string;
-  url: string;
-  email: string | null;
-  description: string | null;
-  image_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-};
+type IssuerRow = Selectable<IssuersTable>;
 
 const toIssuer = (row: IssuerRow): Issuer => ({
   id: row.id,
