@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { ApiClientsTable } from '../../db/schema.js';
 import { newId } from '../../kernel/ids.js';
 import type { Scope } from '../scopes.js';
 
@@ -11,7 +13,7 @@ export interface ApiClient {
   revokedAt: Date | null;
 }
 
-type ClientRow = { id: string; organization_id: string; name: string; scopes: string[]; created_at: Date; revoked_at: Date | null };
+type ClientRow = Selectable<ApiClientsTable>;
 
 const toClient = (row: ClientRow): ApiClient => ({
   id: row.id,
