@@ -56,7 +56,7 @@ export function registerOAuthRoutes(app: Api, clients: ClientService, tokens: Ac
         description: 'Accepts `client_secret_basic` (HTTP Basic) and `client_secret_post` (form fields). `scope` may narrow the client\'s scopes.',
         security: [],
         body: TokenRequest,
-        response: { 200: TokenResponse, 400: Type.Union([OAuthErrorResponse, ProblemRef]), 401: OAuthErrorResponse, '4xx': ProblemRef, '5xx': ProblemRef },
+        response: { 200: TokenResponse, 400: Type.Union([OAuthErrorResponse, ProblemRef]), 401: OAuthErrorResponse, default: ProblemRef },
       },
     },
     async (request, reply) => {

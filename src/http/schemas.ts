@@ -7,9 +7,13 @@ export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression,
 
 export const ProblemRef = Type.Unsafe<unknown>({ $ref: 'Problem#' });
 
-/** Adds the problem+json error responses every route can produce to its documented responses. */
-export function responses<T extends Record<number, TSchema>>(success: T): T & { '4xx': typeof ProblemRef; '5xx': typeof ProblemRef } {
-  return { ...success, '4xx': ProblemRef, '5xx': ProblemRef };
+/**
+ * Adds the problem+json answer every route can give to its documented responses, as OpenAPI's
+ * `default` response: one schema for every error status (Fastify compiles each declared response
+ * at start-up, so fewer entries also start faster).
+ */
+export function responses<T extends Record<number, TSchema>>(success: T): T & { default: typeof ProblemRef } {
+  return { ...success, default: ProblemRef };
 }
 
 /** Dates leave the service as RFC 3339 strings; handlers return Date objects and the serializer converts. */
