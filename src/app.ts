@@ -30,6 +30,8 @@ import { registerJobRoutes } from './jobs/routes.js';
 import { JobWorker, type JobHandler, type JobLogger } from './jobs/worker.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { MasterSecret } from './kernel/secrets.js';
+import { registerConnectionRoutes } from './providers/connections/routes.js';
+import { ConnectionService } from './providers/connections/service.js';
 import { registerTenancyRoutes } from './tenancy/routes.js';
 import { version } from './version.js';
 
@@ -67,6 +69,7 @@ export interface Services {
   catalog: Catalog;
   issuing: Issuing;
   automation: Automation;
+  connections: ConnectionService;
   /** The Open edX event bus, when configured. */
   openedxBus: OpenedxBus | null;
 }
@@ -89,6 +92,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     catalog,
     issuing,
     automation,
+    connections: new ConnectionService({ db, secret, clock }),
     openedxBus: config.eventBus
       ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl })
       : null,
@@ -193,6 +197,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerCatalogRoutes(http, services.catalog);
   registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake() });
   registerAutomationRoutes(http, services.automation, { wakeWorkers: () => worker?.wake() });
+  registerConnectionRoutes(http, services.connections);
 
   return {
     http,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { seal, unseal } from '../kernel/sealing.js';
 import { publicKeyOf } from './keys.js';
 import type { PublicKey, SigningKeyPair } from './keys.js';
 
@@ -8,35 +8,21 @@ import type { PublicKey, SigningKeyPair } from './keys.js';
  */
 export type StoredKey = PublicKey & { sealedPrivateKey: string };
 
-const format = 'aes256gcm-v1';
-
 /** `dataKey` is the caller's `masterSecret.key('data-encryption')` (32 bytes). */
 export function sealKeyPair(pair: SigningKeyPair, dataKey: Uint8Array): StoredKey {
   const publicKey = publicKeyOf(pair);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   // The public part is authenticated data: a sealed secret cannot be re-attached to another key row.
-  cipher.setAAD(associatedData(publicKey));
-  const ciphertext = Buffer.concat([cipher.update(pair.privateKey), cipher.final()]);
-  const parts = [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url'));
-  return { ...publicKey, sealedPrivateKey: [format, ...parts].join('.') };
+  return { ...publicKey, sealedPrivateKey: seal(pair.privateKey, dataKey, associatedData(publicKey)) };
 }
 
 /** Throws when the data key is wrong or the stored record was altered. */
 export function unsealKeyPair(stored: StoredKey, dataKey: Uint8Array): SigningKeyPair {
-  const [prefix, iv, ciphertext, tag, ...rest] = stored.sealedPrivateKey.split('.');
-  if (prefix !== format || iv === undefined || ciphertext === undefined || tag === undefined || rest.length > 0) {
-    throw new Error('Sealed private key has an unknown format');
-  }
-  const { sealedPrivateKey: _sealed, ...publicKey } = stored;
-  const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
-  decipher.setAAD(associatedData(publicKey));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const privateKey = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  const { sealedPrivateKey, ...publicKey } = stored;
+  const privateKey = unseal(sealedPrivateKey, dataKey, associatedData(publicKey));
   return { ...publicKey, privateKey } as SigningKeyPair;
 }
 
-function associatedData(key: PublicKey): Buffer {
+function associatedData(key: PublicKey): string {
   const material = key.algorithm === 'Ed25519' ? key.publicKeyMultibase : `${key.publicKeyJwk.x}.${key.publicKeyJwk.y}`;
-  return Buffer.from(`${key.algorithm}|${key.version}|${material}`, 'utf8');
+  return `${key.algorithm}|${key.version}|${material}`;
 }

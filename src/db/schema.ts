@@ -296,6 +296,33 @@ export interface RuleDecisionsTable {
   created_at: Timestamp;
 }
 
+export type ProviderTemplateRowState = 'active' | 'archived' | 'deleted';
+
+export interface ProviderConnectionsTable {
+  id: string;
+  organization_id: string;
+  provider: 'credly' | 'accredible';
+  name: string;
+  settings: Json<Record<string, unknown>>;
+  sealed_secrets: string;
+  account_name: string | null;
+  last_tested_at: NullableTimestamp;
+  last_synced_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ProviderTemplatesTable {
+  id: string;
+  connection_id: string;
+  external_id: string;
+  name: string;
+  description: string | null;
+  image_url: string | null;
+  state: ProviderTemplateRowState;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   people: PeopleTable;
@@ -324,4 +351,6 @@ export interface Database {
   learning_events: LearningEventsTable;
   learner_badge_states: LearnerBadgeStatesTable;
   rule_decisions: RuleDecisionsTable;
+  provider_connections: ProviderConnectionsTable;
+  provider_templates: ProviderTemplatesTable;
 }

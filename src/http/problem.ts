@@ -39,6 +39,7 @@ export function problemFor(code: ErrorCode, detail: string, requestId: string, e
 }
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
@@ -46,7 +47,8 @@ interface ValidationIssue {
 
 /** Turns Fastify/Ajv validation output into field errors such as `body/name: must be string`. */
 function fieldErrors(issues: ValidationIssue[], context: string | undefined): FieldError[] {
-  return issues.map((issue) => {
+  // An `if`/`then` failure only sums up the `then` branch's own errors, which are listed already.
+  return issues.filter((issue) => issue.keyword !== 'if').map((issue) => {
     let path = issue.instancePath ?? '';
     const missing = issue.params?.missingProperty;
     if (typeof missing === 'string') path = `${path}/${missing}`;

@@ -23,6 +23,8 @@ export const idPrefixes = {
   penalty: 'pen',
   learner: 'lrn',
   learningEvent: 'evt',
+  providerConnection: 'con',
+  providerTemplate: 'tpl',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

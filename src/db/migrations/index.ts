@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as issuing from './0002-issuing.js';
 import * as rules from './0003-rules.js';
+import * as providers from './0004-providers.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-issuing': issuing,
   '0003-rules': rules,
+  '0004-providers': providers,
 };

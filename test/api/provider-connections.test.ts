@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFakeAccredible, type FakeAccredible } from '../fakes/accredible/server.js';
+import { startFakeCredly, type FakeCredly } from '../fakes/credly/server.js';
+import { describeEachApp, type TestApp } from '../support/app.js';
+
+const credlyToken = 'credly-authorization-token-0123456789';
+const oauthClient = { clientId: 'laurel-oauth-client', clientSecret: 'laurel-oauth-secret-abcdefgh' };
+const accredibleKey = 'accredible-api-key-0123456789';
+const allSecrets = [credlyToken, oauthClient.clientId, oauthClient.clientSecret, accredibleKey];
+
+async function setup(app: TestApp, name: string) {
+  const org = await app.organization(name);
+  return { org, token: await app.token(org.client.client_id, org.client.client_secret!) };
+}
+
+/** No credential may appear in any answer. */
+function expectNoSecret(text: string, secrets: readonly string[] = allSecrets) {
+  for (const secret of secrets) expect(text).not.toContain(secret);
+}
+
+describeEachApp('provider connections', (app) => {
+  let credly: FakeCredly;
+  let accredible: FakeAccredible;
+  let credlyOrgId: string;
+
+  beforeAll(async () => {
+    [credly, accredible] = await Promise.all([startFakeCredly(), startFakeAccredible()]);
+    credlyOrgId = credly.state.addOrganization({ name: 'Acme on Credly', authorizationTokens: [{ token: credlyToken, write: true }], oauthClients: [oauthClient] }).id;
+    accredible.state.addIssuer({ name: 'Acme on Accredible', apiKeys: [accredibleKey] });
+  });
+  afterAll(async () => {
+    await Promise.all([credly.close(), accredible.close()]);
+  });
+
+  const credlyBody = (overrides: Record<string, unknown> = {}) => ({
+    provider: 'credly',
+    name: 'Credly sandbox',
+    organizationId: credlyOrgId,
+    authorizationToken: credlyToken,
+    environment: 'sandbox',
+    apiBaseUrl: credly.apiBaseUrl,
+    oauthTokenUrl: credly.oauthTokenUrl,
+    ...overrides,
+  });
+  const accredibleBody = (overrides: Record<string, unknown> = {}) => ({
+    provider: 'accredible',
+    name: 'Accredible',
+    apiKey: accredibleKey,
+    region: 'sandbox',
+    apiBaseUrl: accredible.apiBaseUrl,
+    ...overrides,
+  });
+
+  it('creates, lists, tests, changes and deletes connections without ever showing or storing a credential in clear', async () => {
+    const { token } = await setup(app(), 'Connections Lifecycle');
+    const texts: string[] = [];
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await app().call(method, path, { token, body });
+      texts.push(response.text);
+      return response;
+    };
+
+    const byToken = await call('POST', '/api/v1/connections', credlyBody());
+    expect(byToken.status).toBe(201);
+    expect(byToken.headers.get('location')).toBe(`/api/v1/connections/${byToken.body.id}`);
+    expect(byToken.body).toMatchObject({
+      id: expect.stringMatching(/^con_/),
+      provider: 'credly',
+      name: 'Credly sandbox',
+      settings: { organizationId: credlyOrgId, environment: 'sandbox', authentication: 'authorization-token', apiBaseUrl: credly.apiBaseUrl, oauthTokenUrl: credly.oauthTokenUrl },
+      accountName: null,
+      lastTestedAt: null,
+    });
+    const byOAuth = await call('POST', '/api/v1/connections', credlyBody({ authorizationToken: undefined, oauth: oauthClient, name: 'Credly OAuth' }));
+    expect(byOAuth.status).toBe(201);
+    expect(byOAuth.body.settings.authentication).toBe('oauth');
+    const acc = await call('POST', '/api/v1/connections', accredibleBody());
+    expect(acc.status).toBe(201);
+    expect(acc.body.settings).toEqual({ region: 'sandbox', apiBaseUrl: accredible.apiBaseUrl, revokeMode: 'expire' });
+
+    for (const created of [byToken, byOAuth, acc]) {
+      const tested = await call('POST', `/api/v1/connections/${created.body.id}/test`);
+      expect(tested.status).toBe(200);
+      expect(tested.body.accountName).toBe(created === acc ? 'Acme on Accredible' : 'Acme on Credly');
+      expect(tested.body.lastTestedAt).not.toBeNull();
+    }
+
+    const list = await call('GET', '/api/v1/connections');
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([byToken.body.id, byOAuth.body.id, acc.body.id]);
+    expect((await call('GET', `/api/v1/connections/${acc.body.id}`)).body.accountName).toBe('Acme on Accredible');
+
+    // Replacing the key is allowed; the connection is then untested until tested again.
+    const rekeyed = await call('PATCH', `/api/v1/connections/${acc.body.id}`, { apiKey: 'another-accredible-key-98765', revokeMode: 'delete' });
+    expect(rekeyed.status).toBe(200);
+    expect(rekeyed.body).toMatchObject({ settings: { revokeMode: 'delete' }, accountName: null, lastTestedAt: null });
+    expectNoSecret(rekeyed.text, ['another-accredible-key-98765']);
+    const renamed = await call('PATCH', `/api/v1/connections/${byToken.body.id}`, { name: 'Credly main' });
+    expect(renamed.body).toMatchObject({ name: 'Credly main', accountName: 'Acme on Credly' });
+
+    const rows = await app().database.db.selectFrom('provider_connections').selectAll().execute();
+    expect(rows).toHaveLength(3);
+    expectNoSecret(JSON.stringify(rows), [...allSecrets, 'another-accredible-key-98765']);
+    for (const row of rows) expect(row.sealed_secrets).toMatch(/^aes256gcm-v1\./);
+
+    expect((await call('DELETE', `/api/v1/connections/${byOAuth.body.id}`)).status).toBe(204);
+    expect((await call('GET', `/api/v1/connections/${byOAuth.body.id}`)).status).toBe(404);
+
+    const audit = await call('GET', '/api/v1/audit-events?limit=200');
+    const actions = audit.body.items.map((event: { action: string }) => event.action);
+    expect(actions).toEqual(expect.arrayContaining(['connection.created', 'connection.tested', 'connection.updated', 'connection.deleted']));
+    expect(actions.filter((action: string) => action === 'connection.created')).toHaveLength(3);
+    expectNoSecret(texts.join('\n'), [...allSecrets, 'another-accredible-key-98765']);
+    expectNoSecret(JSON.stringify(await app().database.db.selectFrom('audit_events').selectAll().execute()), [...allSecrets, 'another-accredible-key-98765']);
+  });
+
+  it("answers a provider's refusal of the credentials with 422 and its reason, without the secret", async () => {
+    const { token } = await setup(app(), 'Connections Refused');
+    const wrongToken = 'wrong-credly-token-555555';
+    const wrong = await app().call('POST', '/api/v1/connections', { token, body: credlyBody({ authorizationToken: wrongToken }) });
+    const refused = await app().call('POST', `/api/v1/connections/${wrong.body.id}/test`, { token });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'unprocessable' });
+    expect(refused.body.detail).toMatch(/Credly rejected the connection's credentials \(HTTP 401\)/);
+    expectNoSecret(refused.text, [wrongToken]);
+    expect((await app().call('GET', `/api/v1/connections/${wrong.body.id}`, { token })).body.accountName).toBeNull();
+
+    // A valid token for another organisation's id: Credly answers 403.
+    const other = credly.state.addOrganization({ name: 'Someone else' });
+    const foreign = await app().call('POST', '/api/v1/connections', { token, body: credlyBody({ organizationId: other.id }) });
+    const forbidden = await app().call('POST', `/api/v1/connections/${foreign.body.id}/test`, { token });
+    expect(forbidden.status).toBe(422);
+    expect(forbidden.body.detail).toMatch(/Credly refused access \(HTTP 403\)/);
+
+    const badKey = await app().call('POST', '/api/v1/connections', { token, body: accredibleBody({ apiKey: 'not-a-real-accredible-key' }) });
+    const accRefused = await app().call('POST', `/api/v1/connections/${badKey.body.id}/test`, { token });
+    expect(accRefused.status).toBe(422);
+    expect(accRefused.body.detail).toMatch(/^Accredible rejected/);
+    expectNoSecret(accRefused.text, ['not-a-real-accredible-key']);
+
+    // An unreachable provider is not the user's mistake and not Laurel's failure either.
+    credly.injectFault({ method: 'GET', path: `/v1/organizations/${credlyOrgId}`, times: 1, fault: { kind: 'status', status: 503 } });
+    const down = await app().call('POST', '/api/v1/connections', { token, body: credlyBody() });
+    const unavailable = await app().call('POST', `/api/v1/connections/${down.body.id}/test`, { token });
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body.detail).toMatch(/Credly unavailable \(HTTP 503\)/);
+  });
+
+  it('names the offending fields of an invalid body', async () => {
+    const { token } = await setup(app(), 'Connections Validation');
+    const fieldsOf = async (method: string, path: string, body: unknown) => {
+      const response = await app().call(method, path, { token, body });
+      expect(response.status).toBe(400);
+      expectNoSecret(response.text);
+      return response.body.errors.map((error: { field: string }) => error.field);
+    };
+    expect(await fieldsOf('POST', '/api/v1/connections', credlyBody({ organizationId: undefined, environment: 'staging' }))).toEqual(
+      expect.arrayContaining(['body/organizationId', 'body/environment']),
+    );
+    expect(await fieldsOf('POST', '/api/v1/connections', accredibleBody({ region: 'mars', authorizationToken: credlyToken }))).toEqual(
+      expect.arrayContaining(['body/region', 'body/authorizationToken']),
+    );
+    expect(await fieldsOf('POST', '/api/v1/connections', { provider: 'badgr', name: 'x' })).toEqual(['body/provider']);
+    expect(await fieldsOf('POST', '/api/v1/connections', credlyBody({ oauth: oauthClient }))).toEqual(['body/oauth']);
+    expect(await fieldsOf('POST', '/api/v1/connections', credlyBody({ authorizationToken: undefined }))).toEqual(['body/authorizationToken']);
+    expect(await fieldsOf('POST', '/api/v1/connections', accredibleBody({ apiBaseUrl: 'ftp://example.org' }))).toEqual(['body/apiBaseUrl']);
+
+    const acc = await app().call('POST', '/api/v1/connections', { token, body: accredibleBody() });
+    expect(await fieldsOf('PATCH', `/api/v1/connections/${acc.body.id}`, { organizationId: 'x', environment: 'sandbox' })).toEqual(['body/organizationId', 'body/environment']);
+  });
+
+  it("keeps each organisation's connections to itself and requires the admin scope", async () => {
+    const owner = await setup(app(), 'Connections Owner');
+    const intruder = await setup(app(), 'Connections Intruder');
+    const created = await app().call('POST', '/api/v1/connections', { token: owner.token, body: accredibleBody() });
+    const id = created.body.id as string;
+    for (const [method, path, body] of [
+      ['GET', `/api/v1/connections/${id}`],
+      ['PATCH', `/api/v1/connections/${id}`, { name: 'Mine now' }],
+      ['POST', `/api/v1/connections/${id}/test`],
+      ['DELETE', `/api/v1/connections/${id}`],
+    ] as const) {
+      expect((await app().call(method, path, { token: intruder.token, body })).status).toBe(404);
+    }
+    expect((await app().call('GET', '/api/v1/connections', { token: intruder.token })).body.items).toEqual([]);
+    expect((await app().call('GET', `/api/v1/connections/${id}`, { token: owner.token })).body.name).toBe('Accredible');
+
+    const reader = await app().token(owner.org.client.client_id, owner.org.client.client_secret!, 'badges:read badges:write');
+    expect((await app().call('GET', '/api/v1/connections', { token: reader })).status).toBe(403);
+  });
+});
