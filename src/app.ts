@@ -31,7 +31,7 @@ import { JobWorker, type JobHandler, type JobLogger } from './jobs/worker.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { MasterSecret } from './kernel/secrets.js';
 import { registerConnectionRoutes } from './providers/connections/routes.js';
-import { ConnectionService } from './providers/connections/service.js';
+import { ConnectionService, syncTemplatesJob } from './providers/connections/service.js';
 import { registerTenancyRoutes } from './tenancy/routes.js';
 import { version } from './version.js';
 
@@ -101,7 +101,12 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
 
 /** Job handlers of every capability, by kind: the one place a job kind is bound to its code. */
 function jobHandlers(services: Services): Record<string, JobHandler> {
-  return { ...services.issuing.jobHandlers, ...services.automation.jobHandlers, ...services.openedxBus?.jobHandlers };
+  return {
+    ...services.issuing.jobHandlers,
+    ...services.automation.jobHandlers,
+    ...services.openedxBus?.jobHandlers,
+    [syncTemplatesJob]: (job) => services.connections.syncTemplates(job.payload),
+  };
 }
 
 /** Processes that run job workers also consume the event bus: what they record, their worker evaluates. */
@@ -197,7 +202,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerCatalogRoutes(http, services.catalog);
   registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake() });
   registerAutomationRoutes(http, services.automation, { wakeWorkers: () => worker?.wake() });
-  registerConnectionRoutes(http, services.connections);
+  registerConnectionRoutes(http, services.connections, () => worker?.wake());
 
   return {
     http,

@@ -296,7 +296,7 @@ export interface RuleDecisionsTable {
   created_at: Timestamp;
 }
 
-export type ProviderTemplateRowState = 'active' | 'archived' | 'deleted';
+export type ProviderTemplateRowState = 'active' | 'archived' | 'draft' | 'deleted';
 
 export interface ProviderConnectionsTable {
   id: string;

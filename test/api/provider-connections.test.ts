@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeAccredible, type FakeAccredible } from '../fakes/accredible/server.js';
 import { startFakeCredly, type FakeCredly } from '../fakes/credly/server.js';
 import { describeEachApp, type TestApp } from '../support/app.js';
+import { waitFor } from '../support/issuing.js';
 
 const credlyToken = 'credly-authorization-token-0123456789';
 const oauthClient = { clientId: 'laurel-oauth-client', clientSecret: 'laurel-oauth-secret-abcdefgh' };
@@ -188,3 +189,58 @@ describeEachApp('provider connections', (app) => {
     expect((await app().call('GET', '/api/v1/connections', { token: reader })).status).toBe(403);
   });
 });
+
+describeEachApp(
+  'provider template sync',
+  (app) => {
+    let credly: FakeCredly;
+    let credlyOrgId: string;
+    beforeAll(async () => {
+      credly = await startFakeCredly({ pageSize: 2 });
+      credlyOrgId = credly.state.addOrganization({ name: 'Sync on Credly', authorizationTokens: [{ token: credlyToken, write: true }] }).id;
+    });
+    afterAll(async () => {
+      await credly.close();
+    });
+
+    it('syncs every page, marks archived templates, and detaches deleted ones on the next sync', async () => {
+      const { token } = await setup(app(), 'Template Sync');
+      const names = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo'];
+      const templates = names.map((name) => credly.state.addTemplate({ organizationId: credlyOrgId, name }));
+      credly.state.changeTemplateState(templates[3]!.id, 'archived');
+      const connection = await app().call('POST', '/api/v1/connections', {
+        token,
+        body: { provider: 'credly', name: 'Credly', organizationId: credlyOrgId, authorizationToken: credlyToken, environment: 'sandbox', apiBaseUrl: credly.apiBaseUrl, oauthTokenUrl: credly.oauthTokenUrl },
+      });
+      const sync = async () => {
+        const started = await app().call('POST', `/api/v1/connections/${connection.body.id}/sync`, { token, body: {} });
+        expect(started.status).toBe(202);
+        const job = await waitFor(
+          () => app().call('GET', `/api/v1/jobs/${started.body.jobId}`, { token }),
+          (r) => r.body.status === 'done' || r.body.status === 'failed',
+        );
+        expect(job.body.status).toBe('done');
+        return (await app().call('GET', `/api/v1/connections/${connection.body.id}/templates`, { token })).body.items as { name: string; state: string }[];
+      };
+
+      const first = await sync();
+      expect(first.map((t) => [t.name, t.state])).toEqual([
+        ['Alpha', 'active'],
+        ['Bravo', 'active'],
+        ['Charlie', 'active'],
+        ['Delta', 'archived'],
+        ['Echo', 'active'],
+      ]);
+      expect(credly.requests.filter((r) => r.path.includes('/badge_templates')).length).toBeGreaterThanOrEqual(3);
+
+      credly.state.deleteTemplate(templates[1]!.id);
+      const second = await sync();
+      expect(second.find((t) => t.name === 'Bravo')?.state).toBe('deleted');
+      expect(second.filter((t) => t.state !== 'deleted')).toHaveLength(4);
+      const shown = await app().call('GET', `/api/v1/connections/${connection.body.id}`, { token });
+      expect(shown.body.lastSyncedAt).toEqual(expect.any(String));
+    });
+  },
+  {},
+  { runWorkers: true },
+);

@@ -27,7 +27,7 @@ const statements = [
      name text not null,
      description text,
      image_url text,
-     state text not null check (state in ('active', 'archived', 'deleted')),
+     state text not null check (state in ('active', 'archived', 'draft', 'deleted')),
      updated_at timestamptz not null default now(),
      unique (connection_id, external_id))`,
 ];

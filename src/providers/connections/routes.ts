@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { contextOf } from '../../auth/principal.js';
 import type { Api } from '../../http/schemas.js';
-import { IdParams, Page, PageQuery, responses } from '../../http/schemas.js';
+import { IdParams, Page, PageQuery, responses, StringEnum, Timestamp } from '../../http/schemas.js';
 import { ConnectionSchema, CreateConnectionBody, UpdateConnectionBody } from './schemas.js';
 import type { ConnectionService } from './service.js';
 import type { Connection } from './store.js';
@@ -20,7 +20,17 @@ const present = (connection: Connection) => ({
 });
 
 /** `/api/v1/connections` (scope `admin`): Credly and Accredible connections with write-only credentials. */
-export function registerConnectionRoutes(app: Api, connections: ConnectionService): void {
+const TemplateSchema = Type.Object({
+  id: Type.String(),
+  externalId: Type.String({ description: 'The Credly badge template id or Accredible group id.' }),
+  name: Type.String(),
+  description: Type.Union([Type.Null(), Type.String()]),
+  imageUrl: Type.Union([Type.Null(), Type.String()]),
+  state: StringEnum(['active', 'archived', 'draft', 'deleted'] as const, { description: '`deleted`: the provider no longer lists it.' }),
+  updatedAt: Timestamp,
+});
+
+export function registerConnectionRoutes(app: Api, connections: ConnectionService, wakeWorkers: () => void): void {
   app.addSchema(ConnectionSchema);
   const tags = ['Provider connections'];
   const config = { auth: 'admin' } as const;
@@ -97,5 +107,30 @@ export function registerConnectionRoutes(app: Api, connections: ConnectionServic
       },
     },
     async (request) => present(await connections.test(contextOf(request.principal!, request.id), request.params.id)),
+  );
+
+  app.post(
+    '/api/v1/connections/:id/sync',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        tags: ['Connections'],
+        summary: "Sync the provider's templates (Credly badge templates, Accredible groups)",
+        description: 'Answers 202 with the job; `GET /api/v1/jobs/{jobId}` shows its progress, and its result is in `GET …/templates` and the audit log.',
+        params: IdParams,
+        response: responses({ 202: Type.Object({ jobId: Type.String() }) }),
+      },
+    },
+    async (request, reply) => {
+      const jobId = await connections.startSync(contextOf(request.principal!, request.id), request.params.id);
+      wakeWorkers();
+      return reply.status(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId });
+    },
+  );
+
+  app.get(
+    '/api/v1/connections/:id/templates',
+    { config: { auth: 'admin' }, schema: { tags: ['Connections'], summary: 'Synced templates with their state', params: IdParams, response: responses({ 200: Type.Object({ items: Type.Array(TemplateSchema) }) }) } },
+    async (request) => ({ items: await connections.templates(contextOf(request.principal!, request.id), request.params.id) }),
   );
 }

@@ -5,12 +5,22 @@ import type { Clock } from '../../kernel/clock.js';
 import { notFound } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import type { MasterSecret } from '../../kernel/secrets.js';
-import type { ProviderAdapter } from '../adapter.js';
+import type { ProviderAdapter, ProviderTemplate } from '../adapter.js';
+import { enqueue } from '../../jobs/queue.js';
 import { createProviderAdapter } from '../factory.js';
+import { listTemplates, replaceTemplates, type StoredTemplate } from './templates.js';
 import { providerFailureAsAppError } from './provider-failure.js';
 import { sealSecrets, unsealSecrets } from './sealed-secrets.js';
 import { adapterSettings, applyChanges, configFromInput, reachChanged, type ConnectionChanges, type ConnectionConfig, type CreateConnectionInput } from './settings.js';
 import { deleteConnection, findConnection, insertConnection, listConnections, updateConnection, type Connection } from './store.js';
+
+export const syncTemplatesJob = 'connections.sync_templates';
+
+interface SyncPayload {
+  connectionId: string;
+  /** Who asked, so the sync is audited as theirs. */
+  context: OperationContext;
+}
 
 export interface ConnectionServiceOptions {
   db: Db;
@@ -100,6 +110,39 @@ export class ConnectionService {
       await recordAudit(tx, context, { action: 'connection.tested', target: { type: 'connection', id }, details: { accountName } });
       return tested;
     });
+  }
+
+  /** Queues a template sync; the job's status (GET /api/v1/jobs/{id}) shows its progress and result. */
+  async startSync(context: OperationContext, id: string): Promise<string> {
+    return inTransaction(this.options.db, async (tx) => {
+      if (!(await findConnection(tx, context.organizationId, id))) throw notFound('Connection');
+      const jobId = await enqueue(tx, syncTemplatesJob, { connectionId: id, context } satisfies SyncPayload, { organizationId: context.organizationId });
+      await recordAudit(tx, context, { action: 'connection.sync_requested', target: { type: 'connection', id }, details: { jobId } });
+      return jobId;
+    });
+  }
+
+  /**
+   * The sync job: reads every page of the provider's templates, then replaces the stored ones in
+   * one transaction. Provider errors keep their retry class (network and 5xx retry, refusals fail).
+   */
+  async syncTemplates(payload: unknown): Promise<void> {
+    const { connectionId, context } = payload as SyncPayload;
+    const connection = await findConnection(this.options.db, context.organizationId, connectionId);
+    if (!connection) return;
+    const listed: ProviderTemplate[] = [];
+    for await (const template of this.adapter(connection).listTemplates()) listed.push(template);
+    await inTransaction(this.options.db, async (tx) => {
+      const now = this.options.clock.now();
+      const counts = await replaceTemplates(tx, connectionId, listed, now);
+      await updateConnection(tx, connectionId, { lastSyncedAt: now }, now);
+      await recordAudit(tx, context, { action: 'connection.synced', target: { type: 'connection', id: connectionId }, details: { ...counts } });
+    });
+  }
+
+  async templates(context: OperationContext, id: string): Promise<StoredTemplate[]> {
+    await this.get(context, id);
+    return listTemplates(this.options.db, id);
   }
 
   /** The stored settings with the credentials unsealed; stays inside the process. */

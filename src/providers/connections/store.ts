@@ -69,6 +69,7 @@ export interface ConnectionUpdate {
   sealedSecrets?: string;
   accountName?: string | null;
   lastTestedAt?: Date | null;
+  lastSyncedAt?: Date | null;
 }
 
 export async function updateConnection(tx: Db, id: string, changes: ConnectionUpdate, at: Date): Promise<Connection> {
@@ -80,6 +81,7 @@ export async function updateConnection(tx: Db, id: string, changes: ConnectionUp
       sealed_secrets: changes.sealedSecrets,
       account_name: changes.accountName,
       last_tested_at: changes.lastTestedAt,
+      last_synced_at: changes.lastSyncedAt,
       updated_at: at,
     })
     .where('id', '=', id)
