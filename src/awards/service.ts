@@ -108,17 +108,19 @@ export class AwardService {
   async #signedDrafts(context: OperationContext, badgeClass: IssuableBadgeClass, requests: AwardRequest[], now: Date, exclusive: boolean): Promise<NewAward[]> {
     if (requests.length === 0) return [];
     const { db, catalog, signer, publicUrl } = this.options;
-    for (const request of requests) {
+    // Validity is settled (and checked) before any slot is reserved or anything signed.
+    const validity = requests.map((request) => {
       const issuedOn = request.issuedOn ?? now;
       const expiresOn = request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn);
       if (expiresOn && expiresOn <= issuedOn) {
         throw new AppError('unprocessable', 'expiresOn must be after issuedOn.', { errors: [{ field: 'body/expiresOn', message: 'must be after issuedOn' }] });
       }
-    }
+      return { issuedOn, expiresOn };
+    });
     const signing = await catalog.signing(badgeClass.issuer.id);
     const slots = await allocateStatusSlots(db, badgeClass.issuer.id, requests.length);
     const drafts = requests.map((request, position): NewAward => {
-      const issuedOn = request.issuedOn ?? now;
+      const { issuedOn, expiresOn } = validity[position]!;
       const slot = slots[position]!;
       return {
         id: newId('award'),
@@ -131,7 +133,7 @@ export class AwardService {
         evidence: request.evidence ?? [],
         narrative: request.narrative ?? null,
         issuedOn,
-        expiresOn: request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn),
+        expiresOn,
         statusListId: slot.statusListId,
         statusIndex: slot.index,
         credential: null,

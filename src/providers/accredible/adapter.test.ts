@@ -6,6 +6,7 @@ import type { IssueRequest } from '../adapter.js';
 import { ProviderCredentialsError, ProviderRejectedError, ProviderUnavailableError } from '../errors.js';
 import { AccredibleAdapter } from './adapter.js';
 import type { AccredibleRevokeMode } from './config.js';
+import { failure } from '../../../test/support/failure.js';
 
 const apiKey = 'accredible-key-0123456789';
 const now = new Date('2024-06-02T08:30:00Z');
@@ -41,15 +42,6 @@ function issueRequest(overrides: Partial<IssueRequest> = {}): IssueRequest {
     issuedAt: new Date('2024-06-01T10:00:00Z'),
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('connection', () => {

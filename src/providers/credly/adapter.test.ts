@@ -8,6 +8,7 @@ import type { IssueRequest } from '../adapter.js';
 import { ProviderCredentialsError, ProviderRejectedError, ProviderRetryLaterError, ProviderUnavailableError } from '../errors.js';
 import { CredlyAdapter } from './adapter.js';
 import type { CredlyCredentials } from './config.js';
+import { failure } from '../../../test/support/failure.js';
 
 const token = 'credly-token-0123456789';
 const oauth = { clientId: 'laurel-client', clientSecret: 'laurel-client-secret-xyz' };
@@ -42,15 +43,6 @@ function issueRequest(overrides: Partial<IssueRequest> = {}): IssueRequest {
     issuedAt: new Date('2024-06-01T10:00:00Z'),
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('authentication', () => {
