@@ -14,6 +14,7 @@ import { SessionService } from './auth/sessions/service.js';
 import { registerSessionRoutes } from './auth/sessions/routes.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createIssuing, registerIssuingRoutes, type Issuing } from './awards/issuing.js';
+import { awardPresenter } from './awards/routes.js';
 import { createCatalog, registerCatalogRoutes, type Catalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
 import { ping, type Db } from './db/database.js';
@@ -30,8 +31,11 @@ import { registerJobRoutes } from './jobs/routes.js';
 import { JobWorker, type JobHandler, type JobLogger } from './jobs/worker.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { MasterSecret } from './kernel/secrets.js';
+import { resolveIssuingBackend } from './providers/connections/issuing-backend.js';
 import { registerConnectionRoutes } from './providers/connections/routes.js';
-import { ConnectionService, syncTemplatesJob } from './providers/connections/service.js';
+import { registerCredlyWebhookRoute } from './providers/deliveries/credly-webhooks.js';
+import { registerDeliveryRoutes } from './providers/deliveries/routes.js';
+import { createProviders, type Providers } from './providers/providers.js';
 import { registerTenancyRoutes } from './tenancy/routes.js';
 import { version } from './version.js';
 
@@ -69,7 +73,7 @@ export interface Services {
   catalog: Catalog;
   issuing: Issuing;
   automation: Automation;
-  connections: ConnectionService;
+  providers: Providers;
   /** The Open edX event bus, when configured. */
   openedxBus: OpenedxBus | null;
 }
@@ -78,8 +82,9 @@ export interface Services {
 export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 'secret' | 'clock'>): Services {
   const { config, db, secret } = options;
   const clock = options.clock ?? systemClock;
-  const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock });
-  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts });
+  const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock, resolveIssuingBackend });
+  const providers = createProviders({ db, secret, clock, issuing: () => issuing });
+  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts, awardListeners: [providers.deliveries.listener] });
   const metrics = new Metrics(() => queueStats(db));
   const onTransition = config.eventBus && badgeEventOutbox(config.eventBus.organizationId);
   const automation = createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics, onTransition });
@@ -92,7 +97,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     catalog,
     issuing,
     automation,
-    connections: new ConnectionService({ db, secret, clock }),
+    providers,
     openedxBus: config.eventBus
       ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl })
       : null,
@@ -105,7 +110,7 @@ function jobHandlers(services: Services): Record<string, JobHandler> {
     ...services.issuing.jobHandlers,
     ...services.automation.jobHandlers,
     ...services.openedxBus?.jobHandlers,
-    [syncTemplatesJob]: (job) => services.connections.syncTemplates(job.payload),
+    ...services.providers.jobHandlers,
   };
 }
 
@@ -200,9 +205,17 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerAuditRoutes(http, db);
   registerJobRoutes(http, db, () => worker?.wake());
   registerCatalogRoutes(http, services.catalog);
-  registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake() });
+  const { providers } = services;
+  registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake(), providerStatuses: providers.providerStatuses });
   registerAutomationRoutes(http, services.automation, { wakeWorkers: () => worker?.wake() });
-  registerConnectionRoutes(http, services.connections, () => worker?.wake());
+  registerConnectionRoutes(http, providers.connections, () => worker?.wake());
+  registerDeliveryRoutes(http, {
+    deliveries: providers.deliveries,
+    awards: services.issuing.awards,
+    present: awardPresenter({ publicUrl: config.publicUrl, clock: services.clock, providerStatuses: providers.providerStatuses }),
+    wakeWorkers: () => worker?.wake(),
+  });
+  registerCredlyWebhookRoute(http, { db, wakeWorkers: () => worker?.wake() });
 
   return {
     http,

@@ -13,7 +13,7 @@ import { registerVerificationRoutes } from '../verification/routes.js';
 import { BulkIssueService, bulkIssueJob } from './bulk.js';
 import { registerBulkIssueRoutes } from './bulk-routes.js';
 import { catalogForIssuing } from './catalog-adapter.js';
-import type { CredentialSigner, IssuingCatalog } from './ports.js';
+import type { AwardListener, CredentialSigner, IssuingCatalog, ProviderStatusLookup } from './ports.js';
 import { registerPublicAwardRoutes } from './public-routes.js';
 import { registerAwardRoutes } from './routes.js';
 import { AwardService, awardRevokedJob } from './service.js';
@@ -38,13 +38,21 @@ function lazy<T>(create: () => T): { get(): T; created(): T | undefined } {
   return { get: () => (value ??= create()), created: () => value };
 }
 
-export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock; catalog: Catalog; verifyFetchHosts: readonly string[] }): Issuing {
+export function createIssuing(options: {
+  db: Db;
+  publicUrl: string;
+  clock: Clock;
+  catalog: Catalog;
+  verifyFetchHosts: readonly string[];
+  /** Hear every award made and revoked, in its transaction. */
+  awardListeners: readonly AwardListener[];
+}): Issuing {
   const { db, publicUrl, clock } = options;
   const catalog = catalogForIssuing(db, options.catalog.issuers);
   const signingPool = lazy(() => new SigningPool({ size: availableParallelism() }));
   const signer: CredentialSigner = { sign: (credential, key, created) => signingPool.get().sign(credential, key, created) };
   const statusLists = new StatusListPublisher({ db, clock, publicUrl, catalog, signer });
-  const awards = new AwardService({ db, clock, publicUrl, catalog, signer });
+  const awards = new AwardService({ db, clock, publicUrl, catalog, signer, listeners: options.awardListeners });
   const bulk = new BulkIssueService({ db, awards, catalog });
   const ownDocuments = localDocumentResolver(publicUrl, {
     didDocument: (did) => options.catalog.issuers.didDocumentOf(did),
@@ -72,8 +80,8 @@ export function createIssuing(options: { db: Db; publicUrl: string; clock: Clock
   };
 }
 
-export function registerIssuingRoutes(app: Api, issuing: Issuing, options: { publicUrl: string; clock: Clock; db: Db; wakeWorkers: () => void }): void {
-  registerAwardRoutes(app, issuing.awards, issuing.catalog, options.publicUrl, options.clock);
+export function registerIssuingRoutes(app: Api, issuing: Issuing, options: { publicUrl: string; clock: Clock; db: Db; wakeWorkers: () => void; providerStatuses: ProviderStatusLookup }): void {
+  registerAwardRoutes(app, { awards: issuing.awards, catalog: issuing.catalog, publicUrl: options.publicUrl, clock: options.clock, providerStatuses: options.providerStatuses });
   registerBulkIssueRoutes(app, issuing.bulk, options.wakeWorkers);
   registerPublicAwardRoutes(app, { db: options.db, publicUrl: options.publicUrl, catalog: issuing.catalog, statusLists: issuing.statusLists });
   registerVerificationRoutes(app, { verify: (input, now) => issuing.verifier().verify(input, now) }, options.clock);

@@ -4,6 +4,7 @@ import type { DataIntegritySigningKey } from '../credentials/data-integrity.js';
 import type { JsonObject } from '../credentials/json.js';
 import type { IssuerProfileInput } from '../credentials/ob3-credential.js';
 import type { VcJwtSigningKey } from '../credentials/vc-jwt.js';
+import type { AwardRecord } from './store.js';
 
 /** A badge class at one version, with its issuer: everything a credential describes. */
 export type IssuableBadgeClass = BadgeClassForIssuing;
@@ -36,3 +37,31 @@ export interface IssuingCatalog {
 export interface CredentialSigner {
   sign(credential: JsonObject, key: DataIntegritySigningKey, created: Date): Promise<JsonObject>;
 }
+
+/**
+ * Hears awards being made and revoked, inside the transaction that makes the change, so whatever
+ * it records or enqueues commits with the change or not at all (outbox). Delivery to providers
+ * hangs off this.
+ */
+export interface AwardListener {
+  /** The awards just stored (not ones the recipient already held), all of one badge class. */
+  awarded(tx: Db, awards: readonly AwardRecord[], badgeClass: IssuableBadgeClass): Promise<void>;
+  /** An award that has just become revoked. */
+  revoked(tx: Db, award: AwardRecord): Promise<void>;
+}
+
+/** What a provider holds for an award of a provider-backed badge class, as the award shows it. */
+export interface AwardProviderStatus {
+  connectionId: string;
+  templateId: string;
+  externalId: string | null;
+  state: 'queued' | 'created' | 'pending' | 'accepted' | 'rejected' | 'revoked' | 'expired' | 'error';
+  providerState: string | null;
+  url: string | null;
+  error: string | null;
+  attempts: number;
+  updatedAt: Date;
+}
+
+/** The provider side of several awards at once (absent for awards Laurel alone issues). */
+export type ProviderStatusLookup = (awardIds: readonly string[]) => Promise<Map<string, AwardProviderStatus>>;

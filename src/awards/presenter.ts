@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { NullableTimestamp, StringEnum, Timestamp } from '../http/schemas.js';
 import { awardUrls } from './documents.js';
+import type { AwardProviderStatus } from './ports.js';
 import { effectiveStatus } from './service.js';
 import type { AwardRecord } from './store.js';
 
@@ -26,19 +27,44 @@ export const AwardSchema = Type.Object(
     revokedAt: NullableTimestamp,
     revocationReason: Nullable(Type.String()),
     createdAt: Timestamp,
-    links: Type.Object({
-      credential: Type.String({ description: 'OB 3.0 credential (Data Integrity proof), public' }),
-      credentialJwt: Type.String({ description: 'OB 3.0 credential as VC-JWT, public' }),
-      assertion: Type.String({ description: 'OB 2.0 hosted assertion, public' }),
-      imagePng: Type.String(),
-      imageSvg: Type.String(),
-    }),
+    links: Type.Union(
+      [
+        Type.Object({
+          credential: Type.String({ description: 'OB 3.0 credential (Data Integrity proof), public' }),
+          credentialJwt: Type.String({ description: 'OB 3.0 credential as VC-JWT, public' }),
+          assertion: Type.String({ description: 'OB 2.0 hosted assertion, public' }),
+          imagePng: Type.String(),
+          imageSvg: Type.String(),
+        }),
+        Type.Null(),
+      ],
+      { description: "The award's public credential forms; null when a provider alone delivers it (no credential of Laurel's)." },
+    ),
+    provider: Type.Union(
+      [
+        Type.Object({
+          connectionId: Type.String(),
+          templateId: Type.String(),
+          externalId: Nullable(Type.String({ description: "The provider's badge or credential id, once it has one." })),
+          state: StringEnum(['queued', 'created', 'pending', 'accepted', 'rejected', 'revoked', 'expired', 'error'] as const, {
+            description: '`queued`: not at the provider yet (retrying if `error` is set); `error`: Laurel gave up, see `error` and retry.',
+          }),
+          providerState: Nullable(Type.String({ description: "The provider's own word for the state." })),
+          url: Nullable(Type.String()),
+          error: Nullable(Type.String({ description: 'The last failure, until an attempt succeeds.' })),
+          attempts: Type.Integer(),
+          updatedAt: Timestamp,
+        }),
+        Type.Null(),
+      ],
+      { description: 'Delivery to Credly or Accredible for provider-backed badge classes; null otherwise.' },
+    ),
   },
   { $id: 'Award' },
 );
 
 /** An award as the API shows it: effective status (expiry applied) and links to its public forms. */
-export function presentAward(award: AwardRecord, publicUrl: string, now: Date) {
+export function presentAward(award: AwardRecord, publicUrl: string, now: Date, provider: AwardProviderStatus | undefined) {
   const urls = awardUrls(publicUrl, award.id);
   return {
     id: award.id,
@@ -54,6 +80,19 @@ export function presentAward(award: AwardRecord, publicUrl: string, now: Date) {
     revokedAt: award.revokedAt,
     revocationReason: award.revocationReason,
     createdAt: award.createdAt,
-    links: { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, imagePng: urls.imagePng, imageSvg: urls.imageSvg },
+    links: award.credential ? { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, imagePng: urls.imagePng, imageSvg: urls.imageSvg } : null,
+    provider: provider
+      ? {
+          connectionId: provider.connectionId,
+          templateId: provider.templateId,
+          externalId: provider.externalId,
+          state: provider.state,
+          providerState: provider.providerState,
+          url: provider.url,
+          error: provider.error,
+          attempts: provider.attempts,
+          updatedAt: provider.updatedAt,
+        }
+      : null,
   };
 }

@@ -27,6 +27,7 @@ export function registerPublicAwardRoutes(app: Api, options: { db: Db; publicUrl
   const tags = ['Public documents'];
   const schema = (summary: string) => ({ tags, summary, security: [], params: AwardParams });
 
+  /** Awards delivered only by a provider have no credential of Laurel's, so no public forms either. */
   async function awardWithCredential(id: string): Promise<AwardRecord & { credential: JsonObject }> {
     const award = await findPublicAward(db, id);
     if (!award?.credential) throw notFound('Award');
@@ -44,8 +45,7 @@ export function registerPublicAwardRoutes(app: Api, options: { db: Db; publicUrl
   });
 
   app.get('/awards/:id', { schema: schema('OB 2.0 hosted assertion (410 once revoked)') }, async (request, reply) => {
-    const award = await findPublicAward(db, request.params.id);
-    if (!award) throw notFound('Award');
+    const award = await awardWithCredential(request.params.id);
     return reply
       .status(award.status === 'revoked' ? 410 : 200)
       .header('cache-control', shortCache)

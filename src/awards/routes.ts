@@ -4,9 +4,27 @@ import type { Api } from '../http/schemas.js';
 import { Body, IdParams, Page, PageQuery, responses, StringEnum } from '../http/schemas.js';
 import type { Clock } from '../kernel/clock.js';
 import { credentialJwt, signedCredential } from './credential-forms.js';
-import type { IssuingCatalog } from './ports.js';
+import type { IssuingCatalog, ProviderStatusLookup } from './ports.js';
 import { AwardSchema, presentAward } from './presenter.js';
 import type { AwardService } from './service.js';
+import type { AwardRecord } from './store.js';
+
+export interface AwardRouteOptions {
+  awards: AwardService;
+  catalog: Pick<IssuingCatalog, 'signing'>;
+  publicUrl: string;
+  clock: Clock;
+  providerStatuses: ProviderStatusLookup;
+}
+
+/** Awards as the API shows them, with their provider delivery where there is one. */
+export function awardPresenter(options: Pick<AwardRouteOptions, 'publicUrl' | 'clock' | 'providerStatuses'>) {
+  return async (records: readonly AwardRecord[]) => {
+    const statuses = await options.providerStatuses(records.map((record) => record.id));
+    const now = options.clock.now();
+    return records.map((record) => presentAward(record, options.publicUrl, now, statuses.get(record.id)));
+  };
+}
 
 const Evidence = Type.Array(
   Body({
@@ -28,10 +46,12 @@ const Recipient = Body({
 const DateTime = Type.String({ format: 'date-time' });
 
 /** `/api/v1/awards`: issue, read and revoke awards of the caller's organisation. */
-export function registerAwardRoutes(app: Api, awards: AwardService, catalog: Pick<IssuingCatalog, 'signing'>, publicUrl: string, clock: Clock): void {
+export function registerAwardRoutes(app: Api, options: AwardRouteOptions): void {
+  const { awards, catalog } = options;
   app.addSchema(AwardSchema);
   const tags = ['Awards'];
-  const present = (award: Parameters<typeof presentAward>[0]) => presentAward(award, publicUrl, clock.now());
+  const presentAll = awardPresenter(options);
+  const present = async (award: AwardRecord) => (await presentAll([award]))[0]!;
 
   app.post(
     '/api/v1/awards',
@@ -58,7 +78,7 @@ export function registerAwardRoutes(app: Api, awards: AwardService, catalog: Pic
         { ...rest, issuedOn: issuedOn ? new Date(issuedOn) : undefined, expiresOn: expiresOn ? new Date(expiresOn) : undefined },
       ]);
       const status = result!.outcome === 'awarded' ? 201 : 200;
-      return reply.status(status).header('location', `/api/v1/awards/${result!.award.id}`).send(present(result!.award));
+      return reply.status(status).header('location', `/api/v1/awards/${result!.award.id}`).send(await present(result!.award));
     },
   );
 
@@ -87,7 +107,7 @@ export function registerAwardRoutes(app: Api, awards: AwardService, catalog: Pic
         issuedFrom: issuedFrom ? new Date(issuedFrom) : undefined,
         issuedTo: issuedTo ? new Date(issuedTo) : undefined,
       });
-      return { items: page.items.map(present), nextCursor: page.nextCursor };
+      return { items: await presentAll(page.items), nextCursor: page.nextCursor };
     },
   );
 

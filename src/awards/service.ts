@@ -7,7 +7,7 @@ import type { Clock } from '../kernel/clock.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { expiryFor, openBadgeCredential } from './documents.js';
-import type { CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
+import type { AwardListener, CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
 import { allocateStatusSlots, setStatusBit } from './status-lists.js';
 import { findAward, insertAwards, liveAwardsFor, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
 
@@ -30,6 +30,7 @@ export interface AwardServiceOptions {
   publicUrl: string;
   catalog: IssuingCatalog;
   signer: CredentialSigner;
+  listeners?: readonly AwardListener[];
 }
 
 /** An award's status as everyone reads it: an award past its expiry date reads as expired. */
@@ -99,6 +100,8 @@ export class AwardService {
         if (!existing) throw new Error(`award for row ${index} neither created nor found`);
         return { outcome: 'already_held', award: existing };
       });
+      const made = outcomes.filter((o) => o.outcome === 'awarded').map((o) => o.award);
+      if (made.length > 0) for (const listener of this.options.listeners ?? []) await listener.awarded(tx, made, locked);
       await alongside?.(tx, outcomes);
       return outcomes;
     });
@@ -117,7 +120,8 @@ export class AwardService {
       }
       return { issuedOn, expiresOn };
     });
-    const signing = await catalog.signing(badgeClass.issuer.id);
+    // A badge class delivered by a provider alone gets no credential of Laurel's.
+    const ownCredential = badgeClass.badgeClass.issuingBackend?.ownCredential ?? true;
     const slots = await allocateStatusSlots(db, badgeClass.issuer.id, requests.length);
     const drafts = requests.map((request, position): NewAward => {
       const { issuedOn, expiresOn } = validity[position]!;
@@ -140,6 +144,8 @@ export class AwardService {
         exclusive,
       };
     });
+    if (!ownCredential) return drafts;
+    const signing = await catalog.signing(badgeClass.issuer.id);
     const signed = await Promise.all(drafts.map((draft) => signer.sign(openBadgeCredential(publicUrl, draft, badgeClass, signing.profile), signing.dataIntegrity, now)));
     drafts.forEach((draft, position) => (draft.credential = signed[position]!));
     return drafts;
@@ -177,6 +183,7 @@ export class AwardService {
         await recordAudit(tx, context, { action: 'award.revoked', target: { type: 'award', id }, details: { reason } });
         await enqueue(tx, awardRevokedJob, { awardId: id, statusListId: award.statusListId }, { organizationId: context.organizationId });
         result = { ...award, status: 'revoked', revokedAt: now, revocationReason: reason };
+        for (const listener of this.options.listeners ?? []) await listener.revoked(tx, result);
       }
       await alongside?.(tx, result);
       return result;

@@ -3,6 +3,7 @@ import type { Api } from '../http/schemas.js';
 import type { Clock } from '../kernel/clock.js';
 import type { MasterSecret } from '../kernel/secrets.js';
 import { registerBadgeClassRoutes } from './badge-classes/routes.js';
+import type { IssuingBackendResolver } from './badge-classes/issuing-backend.js';
 import { BadgeClassService } from './badge-classes/service.js';
 import { registerImageRoutes } from './images/routes.js';
 import { ImageService } from './images/service.js';
@@ -18,14 +19,14 @@ export interface Catalog {
   badgeClasses: BadgeClassService;
 }
 
-export function createCatalog(options: { db: Db; secret: MasterSecret; publicUrl: string; clock: Clock }): Catalog {
+export function createCatalog(options: { db: Db; secret: MasterSecret; publicUrl: string; clock: Clock; resolveIssuingBackend: IssuingBackendResolver }): Catalog {
   const { db, secret, publicUrl, clock } = options;
   const urls = publicUrls(publicUrl);
   return {
     urls,
     images: new ImageService({ db, urls }),
     issuers: new IssuerService({ db, secret, clock, publicUrl, urls }),
-    badgeClasses: new BadgeClassService({ db, clock }),
+    badgeClasses: new BadgeClassService({ db, clock, resolveIssuingBackend: options.resolveIssuingBackend }),
   };
 }
 

@@ -1,12 +1,7 @@
 import type { Db } from '../db/database.js';
-import { AppError } from '../kernel/errors.js';
+import { unusableField } from '../kernel/errors.js';
 import { imageBelongsTo } from './images/store.js';
 import { findIssuer, type Issuer } from './issuers/store.js';
-
-/** A well-formed request naming something the caller cannot use: 422 with the field, as validation errors do. */
-export function unusableField(field: string, message: string): AppError {
-  return new AppError('unprocessable', `${field}: ${message}`, { errors: [{ field, message }] });
-}
 
 /**
  * Another organisation's image reads exactly like a missing one, so nothing about it leaks.

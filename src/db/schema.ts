@@ -155,6 +155,9 @@ export interface BadgeClassesTable {
   archived_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  provider_connection_id: string | null;
+  provider_template_id: string | null;
+  own_credential: Generated<boolean>;
 }
 
 export type ExpiryPolicy = { kind: 'never' } | { kind: 'date'; date: string } | { kind: 'duration'; days: number };
@@ -323,6 +326,24 @@ export interface ProviderTemplatesTable {
   updated_at: Timestamp;
 }
 
+export type DeliveryState = 'queued' | 'created' | 'pending' | 'accepted' | 'rejected' | 'revoked' | 'expired' | 'error';
+
+export interface AwardDeliveriesTable {
+  award_id: string;
+  organization_id: string;
+  connection_id: string;
+  template_id: string;
+  external_id: string | null;
+  state: DeliveryState;
+  provider_state: string | null;
+  url: string | null;
+  error: string | null;
+  attempts: Generated<number>;
+  claimed_until: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   people: PeopleTable;
@@ -353,4 +374,5 @@ export interface Database {
   rule_decisions: RuleDecisionsTable;
   provider_connections: ProviderConnectionsTable;
   provider_templates: ProviderTemplatesTable;
+  award_deliveries: AwardDeliveriesTable;
 }

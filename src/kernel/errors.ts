@@ -74,6 +74,11 @@ export class AppError extends Error {
 
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
 
+/** A well-formed request naming something the caller cannot use: 422 with the field, as validation errors do. */
+export function unusableField(field: string, message: string): AppError {
+  return new AppError('unprocessable', `${field}: ${message}`, { errors: [{ field, message }] });
+}
+
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }

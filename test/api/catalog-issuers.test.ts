@@ -1,6 +1,7 @@
 import { sign, verify } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { createCatalog } from '../../src/catalog/catalog.js';
+import { IssuerService } from '../../src/catalog/issuers/service.js';
+import { publicUrls } from '../../src/catalog/public-urls.js';
 import { unsealKeyPair, type StoredKey } from '../../src/credentials/key-sealing.js';
 import { ed25519PublicKeyObject, privateKeyObject } from '../../src/credentials/keys.js';
 import { systemClock } from '../../src/kernel/clock.js';
@@ -21,7 +22,7 @@ const issuerBody = { name: 'Faculty of Science', url: 'https://science.example.e
 describeEachApp(
   'catalog: did:web issuers',
   (app) => {
-    const catalog = () => createCatalog({ db: app().database.db, secret: testSecret, publicUrl: didWebUrl, clock: systemClock });
+    const catalog = () => ({ issuers: new IssuerService({ db: app().database.db, secret: testSecret, publicUrl: didWebUrl, clock: systemClock, urls: publicUrls(didWebUrl) }) });
 
     it('publishes a DID document whose keys sign for the issuer, and keeps old keys after rotation', async () => {
       const { token } = await setup(app(), 'DID Web');

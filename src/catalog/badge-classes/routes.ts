@@ -41,7 +41,23 @@ const fields = {
   language: Type.String({ pattern: '^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$', description: 'BCP 47, e.g. `en` or `pt-BR`.' }),
   expiry: ExpiryInputSchema,
   allowMultiple: Type.Boolean({ description: 'Whether a learner may hold it more than once.' }),
+  issuingBackend: Type.Object(
+    {
+      connectionId: Type.String({ maxLength: 100, description: 'A Credly or Accredible connection of the organisation.' }),
+      templateId: Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "A synced template of that connection (Credly badge template or Accredible group), by Laurel's id (`tpl_…`) or the provider's id. It must be active.",
+      }),
+      ownCredential: Type.Optional(Type.Boolean({ description: 'Also sign an OB 3.0 credential of Laurel for each award (default false).' })),
+    },
+    { additionalProperties: false, description: 'Deliver awards through a provider. Absent (or null on edit): Laurel issues its own credentials only.' },
+  ),
 };
+
+const IssuingBackendSchema = Nullable(
+  Type.Object({ connectionId: Type.String(), templateId: Type.String({ description: "Laurel's id of the synced template." }), ownCredential: Type.Boolean() }),
+);
 
 const contentProperties = {
   name: Type.String(),
@@ -76,6 +92,7 @@ const BadgeClassSchema = Type.Object(
     version: Type.Integer({ description: 'The current version.' }),
     ...contentProperties,
     allowMultiple: Type.Boolean(),
+    issuingBackend: IssuingBackendSchema,
     archivedAt: NullableTimestamp,
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -92,7 +109,9 @@ type CriteriaInput = { narrative?: string; url?: string };
 const criteriaOf = (criteria: CriteriaInput): BadgeClassContent['criteria'] => ({ narrative: criteria.narrative ?? null, url: criteria.url ?? null });
 
 /** Only the fields the client sent: an absent field must not overwrite the current value. */
-function changesOf(body: Partial<Omit<BadgeClassContent, 'criteria' | 'expiry'>> & { criteria?: CriteriaInput; expiry?: ExpiryInput; allowMultiple?: boolean }): BadgeClassChanges {
+function changesOf(
+  body: Partial<Omit<BadgeClassContent, 'criteria' | 'expiry'>> & { criteria?: CriteriaInput; expiry?: ExpiryInput; allowMultiple?: boolean; issuingBackend?: BadgeClassChanges['issuingBackend'] },
+): BadgeClassChanges {
   const { criteria, expiry, ...rest } = body;
   return {
     ...rest,
@@ -125,6 +144,7 @@ export function registerBadgeClassRoutes(app: Api, badgeClasses: BadgeClassServi
     version: version.version,
     ...presentContent(badgeClass.id, version),
     allowMultiple: badgeClass.allowMultiple,
+    issuingBackend: badgeClass.issuingBackend,
     archivedAt: badgeClass.archivedAt,
     createdAt: badgeClass.createdAt,
     updatedAt: badgeClass.updatedAt,
@@ -151,6 +171,7 @@ export function registerBadgeClassRoutes(app: Api, badgeClasses: BadgeClassServi
           language: Type.Optional(fields.language),
           expiry: Type.Optional(fields.expiry),
           allowMultiple: Type.Optional(fields.allowMultiple),
+          issuingBackend: Type.Optional(fields.issuingBackend),
         }),
         response: responses({ 201: Type.Ref('BadgeClass') }),
       },
@@ -160,6 +181,7 @@ export function registerBadgeClassRoutes(app: Api, badgeClasses: BadgeClassServi
       const created = await badgeClasses.create(contextOf(request.principal!, request.id), {
         issuerId: body.issuerId,
         allowMultiple: body.allowMultiple ?? false,
+        issuingBackend: body.issuingBackend,
         content: {
           name: body.name,
           description: body.description,
@@ -220,6 +242,7 @@ export function registerBadgeClassRoutes(app: Api, badgeClasses: BadgeClassServi
           language: Type.Optional(Nullable(fields.language)),
           expiry: Type.Optional(fields.expiry),
           allowMultiple: Type.Optional(fields.allowMultiple),
+          issuingBackend: Type.Optional(Nullable(fields.issuingBackend)),
         }),
         response: responses({ 200: Type.Ref('BadgeClass') }),
       },

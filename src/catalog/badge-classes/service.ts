@@ -7,6 +7,7 @@ import { newId } from '../../kernel/ids.js';
 import { findIssuerById, type Issuer } from '../issuers/store.js';
 import { requireOwnImage, requireOwnIssuer } from '../references.js';
 import { requireCriteria, sameContent } from './content-rules.js';
+import type { IssuingBackendRequest, IssuingBackendResolver } from './issuing-backend.js';
 import {
   findBadgeClass,
   findBadgeClassById,
@@ -29,23 +30,42 @@ export interface BadgeClassWithVersion {
   version: BadgeClassVersion;
 }
 
-export type BadgeClassChanges = Partial<BadgeClassContent> & { allowMultiple?: boolean };
+export type BadgeClassChanges = Partial<BadgeClassContent> & {
+  allowMultiple?: boolean;
+  /** null switches back to Laurel's own credentials only. */
+  issuingBackend?: IssuingBackendRequest | null;
+};
+
+export interface BadgeClassServiceOptions {
+  db: Db;
+  clock: Clock;
+  /** Checks links to provider templates (the providers capability knows connections). */
+  resolveIssuingBackend: IssuingBackendResolver;
+}
 
 /**
  * Badge classes and their versions. A version is frozen once an award uses it: editing then
  * creates the next version, so every credential keeps describing what its holder earned.
  */
 export class BadgeClassService {
-  constructor(private readonly options: { db: Db; clock: Clock }) {}
+  constructor(private readonly options: BadgeClassServiceOptions) {}
 
-  async create(context: OperationContext, input: { issuerId: string; allowMultiple: boolean; content: BadgeClassContent }): Promise<BadgeClassWithVersion> {
+  async create(
+    context: OperationContext,
+    input: { issuerId: string; allowMultiple: boolean; content: BadgeClassContent; issuingBackend?: IssuingBackendRequest },
+  ): Promise<BadgeClassWithVersion> {
     requireCriteria(input.content.criteria, 'body/criteria');
     return inTransaction(this.options.db, async (tx) => {
       await requireOwnIssuer(tx, context.organizationId, input.issuerId, 'body/issuerId');
       await requireOwnImage(tx, context.organizationId, input.content.imageId, 'body/imageId');
-      const badgeClass = await insertBadgeClass(tx, { id: newId('badgeClass'), organizationId: context.organizationId, issuerId: input.issuerId, allowMultiple: input.allowMultiple });
+      const issuingBackend = input.issuingBackend ? await this.options.resolveIssuingBackend(tx, context.organizationId, input.issuingBackend, 'body/issuingBackend') : null;
+      const badgeClass = await insertBadgeClass(tx, { id: newId('badgeClass'), organizationId: context.organizationId, issuerId: input.issuerId, allowMultiple: input.allowMultiple, issuingBackend });
       const version = await insertVersion(tx, badgeClass.id, 1, input.content);
-      await recordAudit(tx, context, { action: 'badge_class.created', target: { type: 'badge_class', id: badgeClass.id }, details: { issuerId: input.issuerId, name: version.name } });
+      await recordAudit(tx, context, {
+        action: 'badge_class.created',
+        target: { type: 'badge_class', id: badgeClass.id },
+        details: { issuerId: input.issuerId, name: version.name, ...(issuingBackend && { issuingBackend }) },
+      });
       return { badgeClass, version };
     });
   }
@@ -67,7 +87,7 @@ export class BadgeClassService {
 
   /** Edits in place while no award uses the current version; otherwise adds version n+1. */
   async update(context: OperationContext, id: string, changes: BadgeClassChanges): Promise<BadgeClassWithVersion> {
-    const { allowMultiple, ...contentChanges } = changes;
+    const { allowMultiple, issuingBackend: backendRequest, ...contentChanges } = changes;
     const now = this.options.clock.now();
     return inTransaction(this.options.db, async (tx) => {
       let badgeClass = await findBadgeClass(tx, context.organizationId, id, 'update');
@@ -76,6 +96,8 @@ export class BadgeClassService {
       const content: BadgeClassContent = { ...current, ...contentChanges };
       requireCriteria(content.criteria, 'body/criteria');
       if (contentChanges.imageId !== undefined) await requireOwnImage(tx, context.organizationId, contentChanges.imageId, 'body/imageId');
+      // A new backend applies to awards made from now on; earlier awards keep their deliveries.
+      const issuingBackend = backendRequest ? await this.options.resolveIssuingBackend(tx, context.organizationId, backendRequest, 'body/issuingBackend') : backendRequest;
 
       let version = current;
       let versionCreated = false;
@@ -83,7 +105,7 @@ export class BadgeClassService {
         versionCreated = await versionHasAwards(tx, id, current.version);
         version = versionCreated ? await insertVersion(tx, id, current.version + 1, content) : await replaceVersionContent(tx, id, current.version, content);
       }
-      badgeClass = await updateBadgeClass(tx, id, { currentVersion: version.version, allowMultiple }, now);
+      badgeClass = await updateBadgeClass(tx, id, { currentVersion: version.version, allowMultiple, issuingBackend }, now);
       await recordAudit(tx, context, {
         action: 'badge_class.updated',
         target: { type: 'badge_class', id },

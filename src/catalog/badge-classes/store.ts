@@ -3,6 +3,7 @@ import type { AlignmentInput } from '../../credentials/ob3-credential.js';
 import type { Db } from '../../db/database.js';
 import type { ExpiryPolicy, BadgeClassVersionsTable } from '../../db/schema.js';
 import type { AchievementType } from './achievement-types.js';
+import type { IssuingBackend } from './issuing-backend.js';
 
 export interface BadgeClass {
   id: string;
@@ -10,6 +11,8 @@ export interface BadgeClass {
   issuerId: string;
   currentVersion: number;
   allowMultiple: boolean;
+  /** null: Laurel issues its own credentials only. */
+  issuingBackend: IssuingBackend | null;
   archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -41,6 +44,9 @@ type BadgeClassRow = {
   issuer_id: string;
   current_version: number;
   allow_multiple: boolean;
+  provider_connection_id: string | null;
+  provider_template_id: string | null;
+  own_credential: boolean;
   archived_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -54,6 +60,10 @@ const toBadgeClass = (row: BadgeClassRow): BadgeClass => ({
   issuerId: row.issuer_id,
   currentVersion: row.current_version,
   allowMultiple: row.allow_multiple,
+  issuingBackend:
+    row.provider_connection_id !== null && row.provider_template_id !== null
+      ? { connectionId: row.provider_connection_id, templateId: row.provider_template_id, ownCredential: row.own_credential }
+      : null,
   archivedAt: row.archived_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -87,10 +97,24 @@ const contentColumns = (content: BadgeClassContent) => ({
   expiry: JSON.stringify(content.expiry),
 });
 
-export async function insertBadgeClass(tx: Db, badgeClass: Pick<BadgeClass, 'id' | 'organizationId' | 'issuerId' | 'allowMultiple'>): Promise<BadgeClass> {
+/** The three columns that hold a badge class's issuing backend; no backend means Laurel alone. */
+const backendColumns = (backend: IssuingBackend | null) => ({
+  provider_connection_id: backend?.connectionId ?? null,
+  provider_template_id: backend?.templateId ?? null,
+  own_credential: backend?.ownCredential ?? true,
+});
+
+export async function insertBadgeClass(tx: Db, badgeClass: Pick<BadgeClass, 'id' | 'organizationId' | 'issuerId' | 'allowMultiple' | 'issuingBackend'>): Promise<BadgeClass> {
   const row = await tx
     .insertInto('badge_classes')
-    .values({ id: badgeClass.id, organization_id: badgeClass.organizationId, issuer_id: badgeClass.issuerId, current_version: 1, allow_multiple: badgeClass.allowMultiple })
+    .values({
+      id: badgeClass.id,
+      organization_id: badgeClass.organizationId,
+      issuer_id: badgeClass.issuerId,
+      current_version: 1,
+      allow_multiple: badgeClass.allowMultiple,
+      ...backendColumns(badgeClass.issuingBackend),
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toBadgeClass(row);
@@ -177,10 +201,21 @@ export async function listBadgeClasses(db: Db, organizationId: string, query: Ba
   return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.badgeClass.id ?? null) : null };
 }
 
-export async function updateBadgeClass(tx: Db, id: string, changes: Partial<Pick<BadgeClass, 'currentVersion' | 'allowMultiple' | 'archivedAt'>>, at: Date): Promise<BadgeClass> {
+export async function updateBadgeClass(
+  tx: Db,
+  id: string,
+  changes: Partial<Pick<BadgeClass, 'currentVersion' | 'allowMultiple' | 'archivedAt' | 'issuingBackend'>>,
+  at: Date,
+): Promise<BadgeClass> {
   const row = await tx
     .updateTable('badge_classes')
-    .set({ current_version: changes.currentVersion, allow_multiple: changes.allowMultiple, archived_at: changes.archivedAt, updated_at: at })
+    .set({
+      current_version: changes.currentVersion,
+      allow_multiple: changes.allowMultiple,
+      archived_at: changes.archivedAt,
+      ...(changes.issuingBackend !== undefined && backendColumns(changes.issuingBackend)),
+      updated_at: at,
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -191,4 +226,10 @@ export async function updateBadgeClass(tx: Db, id: string, changes: Partial<Pick
 export async function versionHasAwards(db: Db, badgeClassId: string, version: number): Promise<boolean> {
   const row = await db.selectFrom('awards').select('id').where('badge_class_id', '=', badgeClassId).where('badge_class_version', '=', version).limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+/** How many badge classes deliver through a connection (which then cannot be deleted). */
+export async function countBadgeClassesUsingConnection(db: Db, connectionId: string): Promise<number> {
+  const row = await db.selectFrom('badge_classes').select((eb) => eb.fn.countAll<string>().as('count')).where('provider_connection_id', '=', connectionId).executeTakeFirstOrThrow();
+  return Number(row.count);
 }

@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.js';
 import * as issuing from './0002-issuing.js';
 import * as rules from './0003-rules.js';
 import * as providers from './0004-providers.js';
+import * as providerIssuing from './0005-provider-issuing.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002-issuing': issuing,
   '0003-rules': rules,
   '0004-providers': providers,
+  '0005-provider-issuing': providerIssuing,
 };

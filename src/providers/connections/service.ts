@@ -2,7 +2,8 @@ import { recordAudit } from '../../audit/store.js';
 import type { OperationContext } from '../../auth/principal.js';
 import { inTransaction, type Db } from '../../db/database.js';
 import type { Clock } from '../../kernel/clock.js';
-import { notFound } from '../../kernel/errors.js';
+import { AppError, notFound } from '../../kernel/errors.js';
+import { countBadgeClassesUsingConnection } from '../../catalog/badge-classes/store.js';
 import { newId } from '../../kernel/ids.js';
 import type { MasterSecret } from '../../kernel/secrets.js';
 import type { ProviderAdapter, ProviderTemplate } from '../adapter.js';
@@ -89,6 +90,8 @@ export class ConnectionService {
     await inTransaction(this.options.db, async (tx) => {
       const connection = await findConnection(tx, context.organizationId, id);
       if (!connection) throw notFound('Connection');
+      const linked = await countBadgeClassesUsingConnection(tx, id);
+      if (linked > 0) throw new AppError('conflict', `Connection ${id} is the issuing backend of ${linked} badge class(es); link them elsewhere first.`);
       await deleteConnection(tx, id);
       await recordAudit(tx, context, { action: 'connection.deleted', target: { type: 'connection', id }, details: { provider: connection.provider, name: connection.name } });
     });

@@ -93,3 +93,9 @@ export async function updateConnection(tx: Db, id: string, changes: ConnectionUp
 export async function deleteConnection(tx: Db, id: string): Promise<void> {
   await tx.deleteFrom('provider_connections').where('id', '=', id).execute();
 }
+
+/** A connection by id alone: webhooks name their connection in the URL, without a caller. */
+export async function findConnectionById(db: Db, id: string): Promise<Connection | undefined> {
+  const row = await db.selectFrom('provider_connections').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toConnection(row);
+}
