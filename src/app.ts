@@ -208,7 +208,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   const { providers } = services;
   registerIssuingRoutes(http, services.issuing, { publicUrl: config.publicUrl, clock: services.clock, db, wakeWorkers: () => worker?.wake(), providerStatuses: providers.providerStatuses });
   registerAutomationRoutes(http, services.automation, { wakeWorkers: () => worker?.wake() });
-  registerConnectionRoutes(http, providers.connections, () => worker?.wake());
+  registerConnectionRoutes(http, providers.connections, { clock: services.clock, wakeWorkers: () => worker?.wake() });
   registerDeliveryRoutes(http, {
     deliveries: providers.deliveries,
     awards: services.issuing.awards,

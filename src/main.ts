@@ -10,6 +10,7 @@ import { version } from './version.js';
 const admin = () => import('./cli/admin.js');
 const server = () => import('./cli/serve.js');
 const issuing = () => import('./cli/issuing.js');
+const providers = () => import('./cli/providers.js');
 
 function program(): Command {
   const laurel = new Command('laurel')
@@ -52,6 +53,20 @@ function program(): Command {
     .argument('<file>')
     .option('--json', 'print the report as JSON')
     .action(async (file, options) => (await issuing()).verifyFile(file, options));
+
+  const providerCommands = laurel.command('providers').description('Credly and Accredible connections: template sync and award delivery.');
+  providerCommands
+    .command('sync')
+    .description("Sync a connection's templates (Credly badge templates, Accredible groups) now and list them.")
+    .argument('<connection-id>')
+    .option('--json', 'print JSON: {connectionId, templates}')
+    .action(async (connectionId, options) => (await providers()).syncTemplates(connectionId, options));
+  providerCommands
+    .command('retry')
+    .description("Retry an award's failed or waiting delivery to its provider now. Exit code 1 if the provider still fails (the retry stays queued).")
+    .argument('<award-id>')
+    .option('--json', "print JSON: the award's delivery")
+    .action(async (awardId, options) => (await providers()).retryDelivery(awardId, options));
 
   const client = laurel.command('client').description('Manage API clients (OAuth2 client credentials).');
   client

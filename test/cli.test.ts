@@ -22,7 +22,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('laurel command', () => {
   it('prints help for every subcommand', { timeout: 120_000 }, async () => {
-    for (const command of [[], ['serve'], ['worker'], ['migrate'], ['version'], ['config', 'check'], ['init'], ['client', 'create'], ['client', 'list'], ['client', 'rotate'], ['client', 'revoke']]) {
+    for (const command of [[], ['serve'], ['worker'], ['migrate'], ['version'], ['config', 'check'], ['init'], ['client', 'create'], ['client', 'list'], ['client', 'rotate'], ['client', 'revoke'], ['providers', 'sync'], ['providers', 'retry']]) {
       const result = await laurel([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.stdout).toContain('Usage: laurel');

@@ -146,6 +146,42 @@ describeEachApp('provider connections', (app) => {
     expect(unavailable.body.detail).toMatch(/Credly unavailable \(HTTP 503\)/);
   });
 
+  it("tracks a Credly token's age, warns 30 days before it expires, and rotates it only to a token Credly accepts", async () => {
+    const { token } = await setup(app(), 'Connections Token Age');
+    const day = 24 * 60 * 60_000;
+    const issued = new Date(Date.now() - 160 * day);
+    const created = await app().call('POST', '/api/v1/connections', { token, body: credlyBody({ tokenIssuedAt: issued.toISOString() }) });
+    expect(created.status).toBe(201);
+    expect(created.body.token).toEqual({ issuedAt: issued.toISOString(), expiresAt: new Date(issued.getTime() + 180 * day).toISOString(), daysLeft: 19 });
+    expect(created.body.warnings).toEqual([expect.stringMatching(/^The Credly authorization token expires on \d{4}-\d{2}-\d{2} \(in 19 days\); rotate it with POST \/api\/v1\/connections\/con_\w+\/rotate-token\.$/)]);
+    const id = created.body.id as string;
+
+    // A token Credly refuses is not stored: the old one keeps working.
+    const refused = await app().call('POST', `/api/v1/connections/${id}/rotate-token`, { token, body: { authorizationToken: 'not-a-credly-token-4444' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/Credly rejected/);
+    expectNoSecret(refused.text, ['not-a-credly-token-4444']);
+    expect((await app().call('POST', `/api/v1/connections/${id}/test`, { token })).status).toBe(200);
+
+    const fresh = 'credly-fresh-token-777777777';
+    credly.state.organizations.get(credlyOrgId)!.authorizationTokens.push({ token: fresh, write: true });
+    const rotated = await app().call('POST', `/api/v1/connections/${id}/rotate-token`, { token, body: { authorizationToken: fresh } });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.warnings).toEqual([]);
+    expect(rotated.body.token.daysLeft).toBe(179);
+    expect(rotated.body.accountName).toBe('Acme on Credly');
+    expectNoSecret(rotated.text, [fresh]);
+    const audit = await app().call('GET', `/api/v1/audit-events?targetId=${id}`, { token });
+    expect(audit.body.items.map((event: { action: string }) => event.action)).toContain('connection.token_rotated');
+
+    // OAuth clients and Accredible keys have no such clock.
+    const viaOAuth = await app().call('POST', '/api/v1/connections', { token, body: credlyBody({ authorizationToken: undefined, oauth: oauthClient }) });
+    expect(viaOAuth.body).toMatchObject({ token: null, warnings: [] });
+    const future = await app().call('POST', '/api/v1/connections', { token, body: credlyBody({ tokenIssuedAt: new Date(Date.now() + day).toISOString() }) });
+    expect(future.status).toBe(400);
+    expect(future.body.errors[0].field).toBe('body/tokenIssuedAt');
+  });
+
   it('names the offending fields of an invalid body', async () => {
     const { token } = await setup(app(), 'Connections Validation');
     const fieldsOf = async (method: string, path: string, body: unknown) => {

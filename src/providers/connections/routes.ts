@@ -2,12 +2,14 @@ import { Type } from 'typebox';
 import { contextOf } from '../../auth/principal.js';
 import type { Api } from '../../http/schemas.js';
 import { IdParams, Page, PageQuery, responses, StringEnum, Timestamp } from '../../http/schemas.js';
-import { ConnectionSchema, CreateConnectionBody, UpdateConnectionBody } from './schemas.js';
+import type { Clock } from '../../kernel/clock.js';
+import { ConnectionSchema, CreateConnectionBody, RotateTokenBody, UpdateConnectionBody } from './schemas.js';
 import type { ConnectionService } from './service.js';
 import type { Connection } from './store.js';
+import { connectionWarnings, tokenLifetime } from './token-expiry.js';
 
 /** Only listed fields leave: the sealed credentials are never part of an answer. */
-const present = (connection: Connection) => ({
+const presentAt = (now: Date) => (connection: Connection) => ({
   id: connection.id,
   provider: connection.provider,
   name: connection.name,
@@ -15,6 +17,8 @@ const present = (connection: Connection) => ({
   accountName: connection.accountName,
   lastTestedAt: connection.lastTestedAt,
   lastSyncedAt: connection.lastSyncedAt,
+  token: tokenLifetime(connection, now),
+  warnings: connectionWarnings(connection, now),
   createdAt: connection.createdAt,
   updatedAt: connection.updatedAt,
 });
@@ -30,7 +34,9 @@ const TemplateSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
-export function registerConnectionRoutes(app: Api, connections: ConnectionService, wakeWorkers: () => void): void {
+export function registerConnectionRoutes(app: Api, connections: ConnectionService, options: { clock: Clock; wakeWorkers: () => void }): void {
+  const { wakeWorkers } = options;
+  const present = (connection: Connection) => presentAt(options.clock.now())(connection);
   app.addSchema(ConnectionSchema);
   const tags = ['Provider connections'];
   const config = { auth: 'admin' } as const;
@@ -107,6 +113,23 @@ export function registerConnectionRoutes(app: Api, connections: ConnectionServic
       },
     },
     async (request) => present(await connections.test(contextOf(request.principal!, request.id), request.params.id)),
+  );
+
+  app.post(
+    '/api/v1/connections/:id/rotate-token',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "Rotate a Credly connection's authorization token",
+        description:
+          'Stores the new token only after Credly accepts it (422 with Credly\'s reason otherwise, and the old token stays in use). Credly tokens expire 180 days after issue; connections warn 30 days before.',
+        params: IdParams,
+        body: RotateTokenBody,
+        response: responses({ 200: Type.Ref('Connection') }),
+      },
+    },
+    async (request) => present(await connections.rotateToken(contextOf(request.principal!, request.id), request.params.id, request.body)),
   );
 
   app.post(

@@ -8,6 +8,7 @@ const fields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   organizationId: Type.String({ minLength: 1, maxLength: 200, description: 'The Credly organisation id.' }),
   authorizationToken: Secret('A Credly organisation authorization token.'),
+  tokenIssuedAt: Type.String({ format: 'date-time', description: 'When Credly issued the authorization token (it expires 180 days later). Defaults to now.' }),
   oauth: Type.Object(
     { clientId: Type.String({ minLength: 1, maxLength: 2000 }), clientSecret: Secret('The OAuth client secret.') },
     { additionalProperties: false, description: 'A Credly OAuth2 client (client credentials grant), instead of an authorization token.' },
@@ -26,6 +27,7 @@ const CredlyCreate = Type.Object(
     name: fields.name,
     organizationId: fields.organizationId,
     authorizationToken: Type.Optional(fields.authorizationToken),
+    tokenIssuedAt: Type.Optional(fields.tokenIssuedAt),
     oauth: Type.Optional(fields.oauth),
     environment: fields.environment,
     apiBaseUrl: Type.Optional(fields.apiBaseUrl),
@@ -61,11 +63,17 @@ function Tagged<V extends TObject[]>(tag: string, tags: readonly string[], varia
 
 export const CreateConnectionBody = Tagged('provider', ['credly', 'accredible'], [CredlyCreate, AccredibleCreate]);
 
+export const RotateTokenBody = Type.Object(
+  { authorizationToken: fields.authorizationToken, tokenIssuedAt: Type.Optional(fields.tokenIssuedAt) },
+  { additionalProperties: false },
+);
+
 export const UpdateConnectionBody = Type.Object(
   {
     name: Type.Optional(fields.name),
     organizationId: Type.Optional(fields.organizationId),
     authorizationToken: Type.Optional(fields.authorizationToken),
+    tokenIssuedAt: Type.Optional(fields.tokenIssuedAt),
     oauth: Type.Optional(fields.oauth),
     environment: Type.Optional(fields.environment),
     apiBaseUrl: Type.Optional(Nullable(fields.apiBaseUrl)),
@@ -90,6 +98,7 @@ export const ConnectionSchema = Type.Object(
         environment: Type.Optional(Type.String()),
         authentication: Type.Optional(StringEnum(['authorization-token', 'oauth'] as const, { description: 'Credly: which kind of credential is stored.' })),
         oauthTokenUrl: Type.Optional(Url),
+        tokenIssuedAt: Type.Optional(Nullable(Type.String())),
         region: Type.Optional(Type.String()),
         revokeMode: Type.Optional(Type.String()),
         apiBaseUrl: Url,
@@ -99,6 +108,13 @@ export const ConnectionSchema = Type.Object(
     accountName: Nullable(Type.String({ description: 'The organisation (Credly) or issuer (Accredible) the last successful test found.' })),
     lastTestedAt: NullableTimestamp,
     lastSyncedAt: NullableTimestamp,
+    token: Nullable(
+      Type.Object(
+        { issuedAt: Timestamp, expiresAt: Timestamp, daysLeft: Type.Integer() },
+        { description: 'Credly authorization tokens: when the token stops working (180 days after issue).' },
+      ),
+    ),
+    warnings: Type.Array(Type.String(), { description: 'What needs an administrator, e.g. a token that expires within 30 days.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },

@@ -38,7 +38,7 @@ export class ConnectionService {
   }
 
   async create(context: OperationContext, input: CreateConnectionInput): Promise<Connection> {
-    const config = configFromInput(input);
+    const config = configFromInput(input, this.options.clock.now());
     const id = newId('providerConnection');
     return inTransaction(this.options.db, async (tx) => {
       const connection = await insertConnection(tx, {
@@ -69,7 +69,7 @@ export class ConnectionService {
     return inTransaction(this.options.db, async (tx) => {
       const current = await findConnection(tx, context.organizationId, id);
       if (!current) throw notFound('Connection');
-      const updated = reachChanged(changes) ? applyChanges(this.config(current), changes) : undefined;
+      const updated = reachChanged(changes) ? applyChanges(this.config(current), changes, this.options.clock.now()) : undefined;
       const connection = await updateConnection(
         tx,
         id,
@@ -112,6 +112,29 @@ export class ConnectionService {
       const tested = await updateConnection(tx, id, { accountName, lastTestedAt: now }, now);
       await recordAudit(tx, context, { action: 'connection.tested', target: { type: 'connection', id }, details: { accountName } });
       return tested;
+    });
+  }
+
+  /**
+   * Replaces a Credly authorization token with a new one, but only once Credly accepts the new
+   * one: a typo never takes a working connection down.
+   */
+  async rotateToken(context: OperationContext, id: string, input: { authorizationToken: string; tokenIssuedAt?: string }): Promise<Connection> {
+    const current = await this.get(context, id);
+    if (current.provider !== 'credly') throw new AppError('conflict', `Connection ${id} is an Accredible connection; change its apiKey with PATCH instead.`);
+    const now = this.options.clock.now();
+    const rotated = applyChanges(this.config(current), input, now);
+    let accountName: string;
+    try {
+      accountName = (await createProviderAdapter(adapterSettings(rotated), { clock: this.options.clock }).testConnection()).name;
+    } catch (error) {
+      throw providerFailureAsAppError(error);
+    }
+    return inTransaction(this.options.db, async (tx) => {
+      if (!(await findConnection(tx, context.organizationId, id))) throw notFound('Connection');
+      const connection = await updateConnection(tx, id, { settings: rotated.settings, sealedSecrets: sealSecrets(rotated.secrets, this.#dataKey, id), accountName, lastTestedAt: now }, now);
+      await recordAudit(tx, context, { action: 'connection.token_rotated', target: { type: 'connection', id }, details: { accountName } });
+      return connection;
     });
   }
 

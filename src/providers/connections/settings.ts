@@ -16,6 +16,8 @@ export interface CredlySettings {
   oauthTokenUrl: string | null;
   /** Which kind of credential is sealed, so it can be shown without unsealing it. */
   authentication: CredlyCredentials['kind'];
+  /** When Credly issued the authorization token (ISO 8601); it expires 180 days later. Null for OAuth. */
+  tokenIssuedAt?: string | null;
 }
 
 export interface AccredibleSettings {
@@ -38,6 +40,8 @@ export type ConnectionSecrets = ConnectionConfig['secrets'];
 /** Credly's two ways to authenticate, as the API takes them: exactly one of the two. */
 interface CredlyCredentialInput {
   authorizationToken?: string;
+  /** When Credly issued `authorizationToken`; defaults to the time it is stored. */
+  tokenIssuedAt?: string;
   oauth?: { clientId: string; clientSecret: string };
 }
 
@@ -58,11 +62,12 @@ export interface ConnectionChanges extends CredlyCredentialInput {
 }
 
 const providerFields: Record<ProviderName, readonly (keyof ConnectionChanges)[]> = {
-  credly: ['organizationId', 'environment', 'apiBaseUrl', 'oauthTokenUrl', 'authorizationToken', 'oauth'],
+  credly: ['organizationId', 'environment', 'apiBaseUrl', 'oauthTokenUrl', 'authorizationToken', 'tokenIssuedAt', 'oauth'],
   accredible: ['apiKey', 'region', 'apiBaseUrl', 'revokeMode'],
 };
 
-export function configFromInput(input: CreateConnectionInput): ConnectionConfig {
+/** `now` dates a new authorization token whose issue date was not given. */
+export function configFromInput(input: CreateConnectionInput, now: Date): ConnectionConfig {
   if (input.provider === 'accredible') {
     return {
       provider: 'accredible',
@@ -79,13 +84,14 @@ export function configFromInput(input: CreateConnectionInput): ConnectionConfig 
       apiBaseUrl: input.apiBaseUrl ?? null,
       oauthTokenUrl: input.oauthTokenUrl ?? null,
       authentication: secrets.kind,
+      tokenIssuedAt: tokenIssuedAt(secrets, input, now),
     },
     secrets,
   };
 }
 
 /** The connection after a PATCH; fields of the other provider are refused by name. */
-export function applyChanges(config: ConnectionConfig, changes: ConnectionChanges): ConnectionConfig {
+export function applyChanges(config: ConnectionConfig, changes: ConnectionChanges, now: Date): ConnectionConfig {
   const sent = (Object.keys(changes) as (keyof ConnectionChanges)[]).filter((field) => field !== 'name' && changes[field] !== undefined);
   const foreign = sent.filter((field) => !providerFields[config.provider].includes(field));
   if (foreign.length > 0) {
@@ -104,7 +110,11 @@ export function applyChanges(config: ConnectionConfig, changes: ConnectionChange
     };
   }
   const { settings } = config;
-  const secrets = credlyCredentials(changes, false) ?? config.secrets;
+  const newSecrets = credlyCredentials(changes, false);
+  if (changes.tokenIssuedAt !== undefined && (newSecrets ?? config.secrets).kind !== 'authorization-token') {
+    throw invalid([{ field: 'body/tokenIssuedAt', message: 'applies to an authorization token only' }]);
+  }
+  const secrets = newSecrets ?? config.secrets;
   return {
     provider: 'credly',
     settings: {
@@ -113,9 +123,20 @@ export function applyChanges(config: ConnectionConfig, changes: ConnectionChange
       apiBaseUrl: changes.apiBaseUrl === undefined ? settings.apiBaseUrl : changes.apiBaseUrl,
       oauthTokenUrl: changes.oauthTokenUrl === undefined ? settings.oauthTokenUrl : changes.oauthTokenUrl,
       authentication: secrets.kind,
+      tokenIssuedAt: newSecrets || changes.tokenIssuedAt !== undefined ? tokenIssuedAt(secrets, changes, now) : (settings.tokenIssuedAt ?? null),
     },
     secrets,
   };
+}
+
+function tokenIssuedAt(secrets: CredlyCredentials, input: CredlyCredentialInput, now: Date): string | null {
+  if (secrets.kind !== 'authorization-token') {
+    if (input.tokenIssuedAt !== undefined) throw invalid([{ field: 'body/tokenIssuedAt', message: 'applies to an authorization token only' }]);
+    return null;
+  }
+  const issued = input.tokenIssuedAt === undefined ? now : new Date(input.tokenIssuedAt);
+  if (issued > now) throw invalid([{ field: 'body/tokenIssuedAt', message: 'cannot be in the future' }]);
+  return issued.toISOString();
 }
 
 /** True when a change could make the connection reach another account (anything but the name). */

@@ -74,24 +74,33 @@ export class ProviderDeliveries {
 
   /** The `provider.deliver` job. */
   async deliver(job: Job): Promise<void> {
-    const { db, clock } = this.options;
     const { awardId } = job.payload as DeliverPayload;
+    await this.attempt(awardId, { lastAttempt: job.attempts >= job.maxAttempts });
+  }
+
+  /**
+   * One attempt to bring the provider in line with the award. Throws the provider's error,
+   * classified for the job worker; `lastAttempt` turns a retryable failure into `error` too.
+   */
+  async attempt(awardId: string, options: { lastAttempt: boolean }): Promise<Delivery | undefined> {
+    const { db, clock } = this.options;
     const claimed = await claimDelivery(db, awardId, clock.now(), claimLeaseMs);
     if (!claimed) {
       if (await findDelivery(db, awardId)) throw new RetryLaterError(busyRetryMs, `award ${awardId} is being delivered by another worker`);
-      return;
+      return undefined;
     }
     try {
       const changes = await this.#reconcile(claimed);
       await settleDelivery(db, awardId, { ...changes, error: null }, clock.now());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const givingUp = error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
+      const givingUp = error instanceof PermanentJobError || options.lastAttempt;
       // Once the provider holds the badge its state stays what it is; `error` says it never got there.
       const state = givingUp && claimed.externalId === null ? ('error' as const) : undefined;
       await settleDelivery(db, awardId, { error: message, state }, clock.now());
       throw error;
     }
+    return findDelivery(db, awardId);
   }
 
   /**
