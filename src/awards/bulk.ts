@@ -127,13 +127,17 @@ export class BulkIssueService {
         .limit(chunkSize)
         .execute();
       if (pending.length === 0) break;
-      const valid: { row: number; request: AwardRequest }[] = [];
+      let valid: { row: number; request: AwardRequest }[] = [];
       const rejected: { row: number; reason: string }[] = [];
       for (const { row_number: row, input } of pending) {
         const request = bulkRowRequest(input as BulkRowInput);
         if ('rejected' in request) rejected.push({ row, reason: request.rejected });
         else valid.push({ row, request });
       }
+      // Rows that are well formed but cannot be issued with this badge class's expiry policy.
+      const invalid = await this.options.awards.invalidRequests(context, bulk.badge_class_id, valid.map((v) => v.request));
+      valid.forEach((v, position) => invalid.has(position) && rejected.push({ row: v.row, reason: invalid.get(position)! }));
+      valid = valid.filter((_, position) => !invalid.has(position));
       const record = async (tx: Db, outcomes: { row: number; outcome: 'awarded' | 'already_held' | 'rejected'; awardId: string | null; reason: string | null }[]) => {
         for (const outcome of outcomes) {
           await tx

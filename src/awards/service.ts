@@ -9,7 +9,7 @@ import { newId } from '../kernel/ids.js';
 import { expiryFor, openBadgeCredential } from './documents.js';
 import type { AwardListener, CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
 import { allocateStatusSlots, setStatusBit } from './status-lists.js';
-import { findAward, insertAwards, liveAwardsFor, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
+import { findAward, insertAwards, liveAwardsFor, releaseExpiredAwards, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
 
 export interface AwardRequest {
   recipient: { email: string; name?: string; did?: string; externalId?: string };
@@ -39,6 +39,19 @@ export function effectiveStatus(award: Pick<AwardRecord, 'status' | 'expiresOn'>
   return award.status;
 }
 
+/**
+ * When an award starts and ends: the request's dates, or now and the badge class's expiry policy.
+ * An award that would end before it starts (a fixed expiry date already past, say) is invalid.
+ */
+export function validityOf(request: Pick<AwardRequest, 'issuedOn' | 'expiresOn'>, badgeClass: IssuableBadgeClass, now: Date): { issuedOn: Date; expiresOn: Date | null } | { invalid: string } {
+  const issuedOn = request.issuedOn ?? now;
+  const expiresOn = request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn);
+  if (expiresOn && expiresOn <= issuedOn) {
+    return { invalid: request.expiresOn ? 'expiresOn must be after issuedOn' : `the badge class expires every award on ${expiresOn.toISOString()}, which is not after issuedOn` };
+  }
+  return { issuedOn, expiresOn };
+}
+
 /** Issuing, reading and revoking awards: the unit of truth every credential form hangs off. */
 export class AwardService {
   constructor(private readonly options: AwardServiceOptions) {}
@@ -63,7 +76,7 @@ export class AwardService {
     const emails = requests.map((r) => r.recipient.email);
     const held = new Map<string, AwardRecord>();
     const remember = (awards: AwardRecord[]) => awards.forEach((award) => held.set(award.recipient.email.toLowerCase(), award));
-    if (exclusive) remember(await liveAwardsFor(db, badgeClass.badgeClass.id, emails));
+    if (exclusive) remember(await liveAwardsFor(db, badgeClass.badgeClass.id, emails, now));
     // Within one batch the first row for an address wins; later ones become "already held".
     const fresh = new Map<number, NewAward>();
     const claimed = new Set<string>();
@@ -84,13 +97,14 @@ export class AwardService {
       if (drafts.length > 0 && !catalog.sameAchievement(locked, badgeClass)) {
         throw new AppError('conflict', 'The badge class changed while issuing; send the request again.');
       }
+      if (exclusive) await releaseExpiredAwards(tx, badgeClass.badgeClass.id, drafts.map((draft) => draft.recipient.email), now);
       const inserted = await insertAwards(tx, drafts);
       for (const draft of drafts) {
         if (!inserted.has(draft.id)) continue;
         await recordAudit(tx, context, { action: 'award.issued', target: { type: 'award', id: draft.id }, details: { badgeClassId: draft.badgeClassId, version: draft.badgeClassVersion } });
       }
       // A concurrent issue of the same single-holding badge won the race: use what it stored.
-      if (inserted.size < drafts.length) remember(await liveAwardsFor(tx, badgeClass.badgeClass.id, emails));
+      if (inserted.size < drafts.length) remember(await liveAwardsFor(tx, badgeClass.badgeClass.id, emails, now));
       const outcomes = requests.map((request, index): IssueOutcome => {
         const draft = fresh.get(index);
         if (draft && inserted.has(draft.id)) {
@@ -113,12 +127,9 @@ export class AwardService {
     const { db, catalog, signer, publicUrl } = this.options;
     // Validity is settled (and checked) before any slot is reserved or anything signed.
     const validity = requests.map((request) => {
-      const issuedOn = request.issuedOn ?? now;
-      const expiresOn = request.expiresOn ?? expiryFor(badgeClass.version.expiry, issuedOn);
-      if (expiresOn && expiresOn <= issuedOn) {
-        throw new AppError('unprocessable', 'expiresOn must be after issuedOn.', { errors: [{ field: 'body/expiresOn', message: 'must be after issuedOn' }] });
-      }
-      return { issuedOn, expiresOn };
+      const settled = validityOf(request, badgeClass, now);
+      if ('invalid' in settled) throw new AppError('unprocessable', `${settled.invalid}.`, { errors: [{ field: 'body/expiresOn', message: settled.invalid }] });
+      return settled;
     });
     // A badge class delivered by a provider alone gets no credential of Laurel's.
     const ownCredential = badgeClass.badgeClass.issuingBackend?.ownCredential ?? true;
@@ -149,6 +160,18 @@ export class AwardService {
     const signed = await Promise.all(drafts.map((draft) => signer.sign(openBadgeCredential(publicUrl, draft, badgeClass, signing.profile), signing.dataIntegrity, now)));
     drafts.forEach((draft, position) => (draft.credential = signed[position]!));
     return drafts;
+  }
+
+  /** Why each request could not be issued now (by position), for callers that reject rows one by one. */
+  async invalidRequests(context: OperationContext, badgeClassId: string, requests: readonly AwardRequest[]): Promise<Map<number, string>> {
+    const badgeClass = await this.options.catalog.badgeClassForIssuing(context.organizationId, badgeClassId);
+    const now = this.options.clock.now();
+    const invalid = new Map<number, string>();
+    requests.forEach((request, position) => {
+      const settled = validityOf(request, badgeClass, now);
+      if ('invalid' in settled) invalid.set(position, settled.invalid);
+    });
+    return invalid;
   }
 
   async get(context: OperationContext, id: string): Promise<AwardRecord> {

@@ -88,23 +88,43 @@ export async function insertAwards(tx: Db, awards: readonly NewAward[]): Promise
         credential: JSON.stringify(award.credential),
       })),
     )
-    .onConflict((oc) => oc.expression(sql`badge_class_id, lower(recipient_email)`).where('status', '=', 'awarded').where('exclusive', '=', true).doNothing())
+    // The index predicate is written out, not bound: PostgreSQL infers a partial unique index only
+    // from a predicate it can read, and a generic plan of a prepared statement has only `$1`.
+    .onConflict((oc) => oc.expression(sql`badge_class_id, lower(recipient_email)`).where(sql<boolean>`status = 'awarded' and exclusive`).doNothing())
     .returning('id')
     .execute();
   return new Set(rows.map((row) => row.id));
 }
 
-/** Live awards of a badge class held by any of these addresses (case-insensitive). */
-export async function liveAwardsFor(db: Db, badgeClassId: string, emails: readonly string[]): Promise<AwardRecord[]> {
+/** Live (not revoked, not expired at `now`) awards of a badge class held by any of these addresses (case-insensitive). */
+export async function liveAwardsFor(db: Db, badgeClassId: string, emails: readonly string[], now: Date): Promise<AwardRecord[]> {
   if (emails.length === 0) return [];
   const rows = await db
     .selectFrom('awards')
     .selectAll()
     .where('badge_class_id', '=', badgeClassId)
     .where('status', '=', 'awarded')
+    .where((eb) => eb.or([eb('expires_on', 'is', null), eb('expires_on', '>', now)]))
     .where(sql<string>`lower(recipient_email)`, 'in', emails.map((email) => email.toLowerCase()))
     .execute();
   return rows.map(toAward);
+}
+
+/**
+ * An expired award of a single-holding badge class no longer counts as held: it gives up its
+ * place in the one-live-award-per-recipient index so the badge can be earned again.
+ */
+export async function releaseExpiredAwards(tx: Db, badgeClassId: string, emails: readonly string[], now: Date): Promise<void> {
+  if (emails.length === 0) return;
+  await tx
+    .updateTable('awards')
+    .set({ exclusive: false })
+    .where('badge_class_id', '=', badgeClassId)
+    .where('status', '=', 'awarded')
+    .where('exclusive', '=', true)
+    .where('expires_on', '<=', now)
+    .where(sql<string>`lower(recipient_email)`, 'in', emails.map((email) => email.toLowerCase()))
+    .execute();
 }
 
 export async function findAward(db: Db, organizationId: string, id: string): Promise<AwardRecord | undefined> {

@@ -161,6 +161,35 @@ describeEachApp(
       expect(badCsv.status).toBe(422);
       expect(badCsv.body.detail).toContain('Unknown CSV column(s): mail');
     });
+
+    it('lets a single-holding badge be earned again once the earlier award has expired', async () => {
+      const setup = await setUpIssuing(app(), 'Renewal Org');
+      const award = (body: Record<string, unknown>) => app().call('POST', '/api/v1/awards', { token: setup.token, body: { badgeClassId: setup.badgeClassId, recipient: { email: 'renew@example.org' }, ...body } });
+      const lapsed = await award({ issuedOn: '2024-01-01T00:00:00Z', expiresOn: '2025-01-01T00:00:00Z' });
+      expect(lapsed.status).toBe(201);
+      expect(lapsed.body.status).toBe('expired');
+      const renewed = await award({});
+      expect(renewed.status).toBe(201);
+      expect(renewed.body.id).not.toBe(lapsed.body.id);
+      const again = await award({});
+      expect(again.status).toBe(200);
+      expect(again.body.id).toBe(renewed.body.id);
+      const listed = await app().call('GET', `/api/v1/awards?recipientEmail=renew@example.org`, { token: setup.token });
+      expect(listed.body.items.map((a: { status: string }) => a.status)).toEqual(['awarded', 'expired']);
+    });
+
+    it('rejects, row by row, bulk rows that the badge class expiry would end before they start', async () => {
+      const setup = await setUpIssuing(app(), 'Bulk Expiry Org', { expiry: { kind: 'date', date: '2025-06-30T00:00:00Z' } });
+      const csv = ['email,name,issued_on', 'early@example.org,Early,2025-01-15', 'late@example.org,Late,2025-09-01'].join('\n');
+      const started = await app().call('POST', `/api/v1/awards/bulk?badgeClassId=${setup.badgeClassId}`, { token: setup.token, body: csv, headers: { 'content-type': 'text/csv' } });
+      const done = await waitFor(
+        () => app().call('GET', `/api/v1/awards/bulk/${started.body.id}`, { token: setup.token }),
+        (r) => r.body.status === 'done' || r.body.status === 'failed',
+      );
+      expect(done.body).toMatchObject({ status: 'done', counts: { awarded: 1, rejected: 1 } });
+      const rows = await app().call('GET', `/api/v1/awards/bulk/${started.body.id}/rows`, { token: setup.token });
+      expect(rows.body.items[1]).toMatchObject({ outcome: 'rejected', reason: 'the badge class expires every award on 2025-06-30T00:00:00.000Z, which is not after issuedOn' });
+    });
   },
   { LAUREL_PUBLIC_URL: publicUrl },
   { runWorkers: true },
