@@ -5,6 +5,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import { registerAuditRoutes } from './audit/routes.js';
 import { createAutomation, registerAutomationRoutes, type Automation } from './automation/automation.js';
+import { BadgeEventLog } from './automation/badge-events.js';
 import { badgeEventOutbox } from './automation/bus-publication.js';
 import { createOpenedxBus, type OpenedxBus } from './automation/event-bus.js';
 import { ClientService } from './auth/clients/service.js';
@@ -84,7 +85,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
   const clock = options.clock ?? systemClock;
   const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock, resolveIssuingBackend });
   const providers = createProviders({ db, secret, clock, issuing: () => issuing });
-  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts, awardListeners: [providers.deliveries.listener] });
+  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts, awardListeners: [providers.deliveries.listener, new BadgeEventLog({ publicUrl: config.publicUrl })] });
   const metrics = new Metrics(() => queueStats(db));
   const onTransition = config.eventBus && badgeEventOutbox(config.eventBus.organizationId);
   const automation = createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics, onTransition });
@@ -99,7 +100,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     automation,
     providers,
     openedxBus: config.eventBus
-      ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl })
+      ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl, observer: metrics })
       : null,
   };
 }

@@ -3,12 +3,12 @@ import type { Redis } from 'ioredis';
 import type { OperationContext } from '../auth/principal.js';
 import type { IssuingCatalog } from '../awards/ports.js';
 import type { AwardService } from '../awards/service.js';
-import { publicUrls } from '../catalog/public-urls.js';
 import type { Db } from '../db/database.js';
-import { publishBadgeEvent, type BadgeData, type ProducerOptions } from '../events/openedx/producer.js';
+import { publishBadgeEvent, type ProducerOptions } from '../events/openedx/producer.js';
 import { PermanentJobError } from '../jobs/errors.js';
 import { enqueue } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/worker.js';
+import { badgeDataOf, lmsUserId } from './badge-data.js';
 import { findLearner } from './learner-store.js';
 import type { TransitionListener } from './processor.js';
 
@@ -52,12 +52,6 @@ export interface BadgeEventPublisherOptions {
 
 const publisherContext = (organizationId: string): OperationContext => ({ organizationId, actor: { type: 'system', id: 'event-bus' }, requestId: null, role: null });
 
-/** Open edX `UserData.id` is an Avro long: only a learner known by a numeric LMS user id can be announced. */
-function lmsUserId(externalId: string): number | undefined {
-  const id = Number(externalId);
-  return /^\d+$/.test(externalId) && Number.isSafeInteger(id) ? id : undefined;
-}
-
 /** The `openedx.badge.publish` job: builds openedx-events `BadgeData` from the award and its learner, then publishes it. */
 export function badgeEventPublisher(options: BadgeEventPublisherOptions): JobHandler {
   return async (job) => {
@@ -77,17 +71,7 @@ export function badgeEventPublisher(options: BadgeEventPublisherOptions): JobHan
     if (time === null) throw new PermanentJobError(`award ${award.id} is not revoked, so its revocation cannot be published`);
     const template = await options.catalog.badgeClassVersion(award.badgeClassId, award.badgeClassVersion);
     if (!template) throw new PermanentJobError(`badge class ${award.badgeClassId} version ${award.badgeClassVersion} of award ${award.id} not found`);
-    const badge: BadgeData = {
-      uuid: award.id,
-      user: { id: userId, is_active: true, pii: { username: learner.username ?? '', email: award.recipient.email, name: award.recipient.name ?? '' } },
-      template: {
-        uuid: award.badgeClassId,
-        origin: 'laurel',
-        name: template.version.name,
-        description: template.version.description,
-        image_url: publicUrls(options.publicUrl).image(template.version.imageId),
-      },
-    };
+    const badge = badgeDataOf({ award, userId, username: learner.username, template: template.version, publicUrl: options.publicUrl });
     await publishBadgeEvent(await options.redis(), options.producer, { kind: payload.kind, id: payload.eventId, time, badge });
   };
 }

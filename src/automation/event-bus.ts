@@ -8,12 +8,18 @@ import { BusConsumer } from '../events/openedx/consumer.js';
 import { badgesTopic, streamName } from '../events/openedx/wire.js';
 import type { JobHandler, JobLogger } from '../jobs/worker.js';
 import { version } from '../version.js';
-import { busRecorder } from './bus-recorder.js';
+import { busRecorder, type BusRejectionObserver } from './bus-recorder.js';
 import { badgeEventPublisher, publishBadgeEventJob } from './bus-publication.js';
 import type { EventIngestion } from './ingestion.js';
 
 /** All Laurel processes share one consumer group, so each bus entry is recorded by one of them. */
 const consumerGroup = 'laurel';
+/**
+ * Entries read and recorded at once. A backlog is recorded in large transactions (one commit and
+ * one `events.process` job per batch); a blocking read returns what has arrived, so a trickle of
+ * events still goes through one by one without waiting for a batch to fill.
+ */
+const readBatchSize = 500;
 /** The CloudEvents source of what Laurel publishes (upstream services use `openedx/<service>/web`). */
 const laurelSource = 'openedx/laurel/web';
 
@@ -28,15 +34,25 @@ export interface OpenedxBus {
   close(): Promise<void>;
 }
 
-export function createOpenedxBus(options: { config: EventBusConfig; db: Db; ingestion: EventIngestion; awards: AwardService; catalog: IssuingCatalog; publicUrl: string }): OpenedxBus {
+export function createOpenedxBus(options: {
+  config: EventBusConfig;
+  db: Db;
+  ingestion: EventIngestion;
+  awards: AwardService;
+  catalog: IssuingCatalog;
+  publicUrl: string;
+  observer?: BusRejectionObserver;
+}): OpenedxBus {
   const { config } = options;
   const stream = streamName(badgesTopic, config.prefix);
   let connection: Promise<Redis> | undefined;
   // Opened on first use (and ioredis loaded only then): a process that never touches the bus pays nothing.
   const redis = () =>
     (connection ??= import('ioredis').then(({ Redis }) => {
-      const client = new Redis(config.url);
-      // ioredis reconnects by itself; failures surface as errors of the commands (failed jobs, consumer onError).
+      // ioredis reconnects by itself. A command waits for one reconnection attempt (at most about
+      // 5 s) rather than twenty (over a minute), so during an outage publications fail and retry
+      // as jobs instead of holding worker slots, and the consumer reports the outage promptly.
+      const client = new Redis(config.url, { maxRetriesPerRequest: 0 });
       client.on('error', () => undefined);
       return client;
     }));
@@ -49,17 +65,36 @@ export function createOpenedxBus(options: { config: EventBusConfig; db: Db; inge
         catalog: options.catalog,
         publicUrl: options.publicUrl,
         redis,
-        producer: { stream, source: laurelSource, sourcehost: hostname(), sourcelib: `laurel/${version}` },
+        producer: { stream, source: laurelSource, sourcehost: hostname(), sourcelib: `laurel/${version}`, maxLen: config.maxLen },
       }),
     },
     async startConsuming({ consumer: name, log, recorded }) {
+      let failures = 0;
       consumer = new BusConsumer({
         redis: await redis(),
         stream,
         group: consumerGroup,
         consumer: name,
-        record: busRecorder({ ingestion: options.ingestion, organizationId: config.organizationId, ownSource: laurelSource, log, recorded }),
-        onError: (error) => log.error({ err: error, stream }, 'event bus: consuming failed; retrying'),
+        batchSize: readBatchSize,
+        record: busRecorder({
+          db: options.db,
+          ingestion: options.ingestion,
+          organizationId: config.organizationId,
+          stream,
+          ownSource: laurelSource,
+          log,
+          observer: options.observer,
+          recorded,
+        }),
+        // When the trouble starts and then every 60th attempt in a row, not on every retry.
+        onError: (error) => {
+          failures += 1;
+          if (failures % 60 === 1) log.error({ err: error, stream, failures }, 'event bus: consuming failed; retrying');
+        },
+        onRecovered: (failed) => {
+          failures = 0;
+          log.info({ stream, failedAttempts: failed }, 'event bus: consuming again');
+        },
       });
       await consumer.start();
       log.info({ stream, group: consumerGroup, consumer: name }, 'event bus: consuming');

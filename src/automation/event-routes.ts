@@ -14,10 +14,18 @@ const text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 const IncomingEventSchema = Body({
   id: Type.String({ minLength: 1, maxLength: 255, description: 'Unique per `source`: a second event with the same source and id is a duplicate.' }),
-  type: Type.String({ pattern: '^[\\w.-]{1,255}$', description: 'A built-in Open edX type (its payload is checked against its schema) or any other name (any JSON object).' }),
+  type: Type.String({
+    pattern: '^[\\w.-]{1,255}$',
+    description: 'A built-in Open edX type or one the organisation registered (`data` is checked against its schema), or any other name (generic: any JSON object).',
+  }),
   time: Type.String({ format: 'date-time', description: 'When it happened at the source.' }),
   source: text(255),
-  user: Body({ id: text(255), email: Type.String({ format: 'email', maxLength: 320 }), name: Type.Optional(text(300)), username: Type.Optional(text(300)) }),
+  user: Body({
+    id: text(255),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 320, description: 'Optional: without it the learner keeps the e-mail known from earlier events; awards wait until there is one.' })),
+    name: Type.Optional(text(300)),
+    username: Type.Optional(text(300)),
+  }),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'What rules read, by key path.' }),
 });
 
@@ -34,7 +42,7 @@ const LearnerSchema = Type.Object(
     id: Type.String(),
     source: Type.String(),
     externalId: Type.String(),
-    email: Type.String(),
+    email: Type.Union([Type.String(), Type.Null()], { description: 'Null until an event names it.' }),
     name: Type.Union([Type.String(), Type.Null()]),
     username: Type.Union([Type.String(), Type.Null()]),
     lastEventAt: Timestamp,
@@ -67,7 +75,7 @@ export function registerEventRoutes(app: Api, services: { ingestion: EventIngest
       schema: {
         tags,
         summary: 'Send learning events',
-        description: `One event or a list of up to ${maxEventsPerRequest}. Answers 202 once the events are durably recorded, with a status per event in the order sent: \`accepted\` (evaluated shortly by a job), \`duplicate\` (same source and id seen before; ignored) or \`rejected\` with the reason (e.g. data not matching the type's schema; not recorded).`,
+        description: `One event or a list of up to ${maxEventsPerRequest}. Answers 202 once the events are durably recorded, with a status per event in the order sent: \`accepted\` (evaluated shortly by a job), \`duplicate\` (same source and id seen before; ignored) or \`rejected\` with the reason (e.g. data not matching the type's schema, or the source \`laurel\`, which is reserved for Laurel's own badge events; not recorded).`,
         body: Type.Union([IncomingEventSchema, Type.Array(IncomingEventSchema, { minItems: 1, maxItems: maxEventsPerRequest })]),
         response: responses({ 202: Type.Object({ items: Type.Array(ReceiptSchema) }) }),
       },
@@ -78,6 +86,35 @@ export function registerEventRoutes(app: Api, services: { ingestion: EventIngest
       if (items.some((item) => item.status === 'accepted')) services.wakeWorkers();
       return reply.status(202).send({ items });
     },
+  );
+
+  app.get(
+    '/api/v1/events/rejected',
+    {
+      config: { auth: 'awards:read' },
+      schema: {
+        tags,
+        summary: 'Open edX bus messages that could not be recorded, newest first',
+        description:
+          'Each message the bus consumer could not record (undecodable Avro, unknown type, missing header, data not matching its schema, a reserved source), with its stream entry id and the reason; it was acknowledged so the stream kept flowing. Events sent to `POST /api/v1/events` get their rejection in the answer instead.',
+        querystring: PageQuery,
+        response: responses({
+          200: Page(
+            Type.Object({
+              id: Type.String(),
+              stream: Type.String(),
+              streamEntryId: Type.String(),
+              type: Type.Union([Type.String(), Type.Null()]),
+              source: Type.Union([Type.String(), Type.Null()]),
+              externalId: Type.Union([Type.String(), Type.Null()], { description: 'The event id from its headers, when there was one.' }),
+              reason: Type.String(),
+              receivedAt: Timestamp,
+            }),
+          ),
+        }),
+      },
+    },
+    async (request) => services.insight.rejectedEvents(contextOf(request.principal!, request.id), request.query),
   );
 
   app.get(
@@ -102,7 +139,15 @@ export function registerEventRoutes(app: Api, services: { ingestion: EventIngest
               Type.Object({
                 learnerId: Type.String(),
                 explanation: Type.Unknown(),
-                transitions: Type.Array(Type.Object({ badgeClassId: Type.String(), kind: StringEnum(['award', 'revoke'] as const), done: Type.Boolean(), awardId: Type.Union([Type.String(), Type.Null()]) })),
+                transitions: Type.Array(
+                  Type.Object({
+                    badgeClassId: Type.String(),
+                    kind: StringEnum(['award', 'revoke'] as const),
+                    done: Type.Boolean(),
+                    awardId: Type.Union([Type.String(), Type.Null()]),
+                    note: Type.Optional(Type.String({ description: 'While not done: what the award waits for (the learner\'s e-mail). Once done without an award: why.' })),
+                  }),
+                ),
                 createdAt: Timestamp,
               }),
             ),
@@ -131,6 +176,53 @@ export function registerEventRoutes(app: Api, services: { ingestion: EventIngest
     async (request) => {
       const page = await services.insight.findLearners(contextOf(request.principal!, request.id), request.query);
       return { items: page.items.map(presentLearner), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/learners/:id/events',
+    {
+      config: { auth: 'awards:read' },
+      schema: {
+        tags,
+        summary: 'A learner\'s events, newest first',
+        description:
+          'What platforms sent about the learner and the badge events Laurel recorded for their awards and revocations (source `laurel`): `depth` counts the badge events leading back to a learning event, `causedBy` names the event whose processing made the award.',
+        params: IdParams,
+        querystring: PageQuery,
+        response: responses({
+          200: Page(
+            Type.Object({
+              eventId: Type.String(),
+              id: Type.String({ description: 'The id given by its source.' }),
+              type: Type.String(),
+              source: Type.String(),
+              time: Type.String(),
+              receivedAt: Timestamp,
+              status: StringEnum(['pending', 'processed'] as const),
+              depth: Type.Integer(),
+              causedBy: Type.Union([Type.String(), Type.Null()]),
+              data: Type.Unknown(),
+            }),
+          ),
+        }),
+      },
+    },
+    async (request) => {
+      const page = await services.insight.eventsOf(contextOf(request.principal!, request.id), request.params.id, request.query);
+      const items = page.items.map((stored) => ({
+        eventId: stored.id,
+        id: stored.event.id,
+        type: stored.event.type,
+        source: stored.event.source,
+        time: stored.event.time,
+        receivedAt: stored.receivedAt,
+        status: stored.processed ? ('processed' as const) : ('pending' as const),
+        depth: stored.depth,
+        causedBy: stored.causedBy,
+        data: stored.event.data,
+      }));
+      return { items, nextCursor: page.nextCursor };
     },
   );
 

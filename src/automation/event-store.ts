@@ -1,7 +1,10 @@
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { LearningEventsTable, RuleDecisionsTable } from '../db/schema.js';
 import type { NormalizedEvent } from '../events/event.js';
 import { newId } from '../kernel/ids.js';
 import type { EventExplanation, TransitionKind } from '../rules/index.js';
+import { idsBySourceKey } from './source-keys.js';
 
 /** An event of the log, with the learner it was recorded for. */
 export interface StoredEvent {
@@ -10,11 +13,17 @@ export interface StoredEvent {
   learnerId: string;
   receivedAt: Date;
   event: NormalizedEvent;
+  /** For Laurel's own badge events: the event whose processing made the award, if any. */
+  causedBy: string | null;
+  /** 0 for events from elsewhere; for a badge event, one more than the event that caused it (1 without one). */
+  depth: number;
 }
 
 export interface NewEvent {
   learnerId: string;
   event: NormalizedEvent;
+  causedBy?: string | null;
+  depth?: number;
 }
 
 export const eventKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
@@ -27,44 +36,83 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
   const ids = new Map<string, string>();
   const inserted = new Set<string>();
   if (events.length === 0) return { ids, inserted };
-  const rows = events.map(({ learnerId, event }) => ({
+  const rows = events.map(({ learnerId, event, causedBy, depth }) => ({
     id: newId('learningEvent'),
-    organization_id: organizationId,
     source: event.source,
     external_id: event.id,
     type: event.type,
-    time: new Date(event.time),
+    time: event.time,
     learner_id: learnerId,
-    event: JSON.stringify(event),
+    event,
+    caused_by: causedBy ?? null,
+    depth: depth ?? 0,
   }));
-  const fresh = await tx
-    .insertInto('learning_events')
-    .values(rows)
-    .onConflict((c) => c.columns(['organization_id', 'source', 'external_id']).doNothing())
-    .returning(['id', 'source', 'external_id'])
-    .execute();
+  // The rows travel as one JSON parameter: one short statement, parsed and planned once.
+  const { rows: fresh } = await sql<{ id: string; source: string; external_id: string }>`
+    insert into learning_events (id, organization_id, source, external_id, type, time, learner_id, event, caused_by, depth)
+    select id, ${organizationId}, source, external_id, type, time, learner_id, event, caused_by, depth
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as e(id text, source text, external_id text, type text, time timestamptz, learner_id text, event jsonb, caused_by text, depth integer)
+    on conflict (organization_id, source, external_id) do nothing
+    returning id, source, external_id`.execute(tx);
   for (const row of fresh) {
     ids.set(eventKey(row.source, row.external_id), row.id);
     inserted.add(row.id);
   }
   if (fresh.length < rows.length) {
-    const existing = await tx
-      .selectFrom('learning_events')
-      .select(['id', 'source', 'external_id'])
-      .where('organization_id', '=', organizationId)
-      .where('external_id', 'in', rows.filter((r) => !ids.has(eventKey(r.source, r.external_id))).map((r) => r.external_id))
-      .execute();
+    const known = rows.filter((r) => !ids.has(eventKey(r.source, r.external_id))).map((r) => ({ source: r.source, externalId: r.external_id }));
+    const existing = await idsBySourceKey(tx, 'learning_events', organizationId, known);
     for (const row of existing) if (!ids.has(eventKey(row.source, row.external_id))) ids.set(eventKey(row.source, row.external_id), row.id);
   }
   return { ids, inserted };
 }
 
+const storedEventColumns = ['id', 'organization_id', 'learner_id', 'received_at', 'event', 'caused_by', 'depth'] as const;
+
+type StoredEventRow = Pick<Selectable<LearningEventsTable>, (typeof storedEventColumns)[number]>;
+
+const toStoredEvent = (row: StoredEventRow): StoredEvent => ({
+  id: row.id,
+  organizationId: row.organization_id,
+  learnerId: row.learner_id,
+  receivedAt: row.received_at,
+  event: row.event as unknown as NormalizedEvent,
+  causedBy: row.caused_by,
+  depth: row.depth,
+});
+
 /** An event by log id; without `organizationId` (a job acting on its own payload) any organisation's. */
 export async function findEvent(db: Db, id: string, organizationId?: string): Promise<StoredEvent | undefined> {
-  let select = db.selectFrom('learning_events').select(['id', 'organization_id', 'learner_id', 'received_at', 'event']).where('id', '=', id);
+  let select = db.selectFrom('learning_events').select(storedEventColumns).where('id', '=', id);
   if (organizationId !== undefined) select = select.where('organization_id', '=', organizationId);
   const row = await select.executeTakeFirst();
-  return row && { id: row.id, organizationId: row.organization_id, learnerId: row.learner_id, receivedAt: row.received_at, event: row.event as unknown as NormalizedEvent };
+  return row && toStoredEvent(row);
+}
+
+/** Events by log id, any organisation's (a job acting on its own payload); missing ones are left out. */
+export async function findEvents(db: Db, ids: readonly string[]): Promise<Map<string, StoredEvent>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('learning_events').select(storedEventColumns).where(sql<boolean>`id = any(${[...ids]})`).execute();
+  return new Map(rows.map((row) => [row.id, toStoredEvent(row)]));
+}
+
+/** A learner's events, newest first, each with whether it has been evaluated; `after` is the last id of the previous page. */
+export async function listLearnerEvents(
+  db: Db,
+  organizationId: string,
+  learnerId: string,
+  query: { after?: string; limit: number },
+): Promise<{ items: (StoredEvent & { processed: boolean })[]; nextCursor: string | null }> {
+  let select = db
+    .selectFrom('learning_events')
+    .select(storedEventColumns)
+    .select((eb) => eb.exists(eb.selectFrom('rule_decisions').select('event_id').whereRef('rule_decisions.event_id', '=', 'learning_events.id')).as('processed'))
+    .where('organization_id', '=', organizationId)
+    .where('learner_id', '=', learnerId);
+  if (query.after) select = select.where('id', '<', query.after);
+  const rows = await select.orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const items = rows.slice(0, query.limit).map((row) => ({ ...toStoredEvent(row), processed: Boolean(row.processed) }));
+  return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
 }
 
 /** An award or revocation an event caused; `done` once carried out (in the same transaction as the award). */
@@ -74,42 +122,83 @@ export interface DecidedTransition {
   done: boolean;
   /** The award made or revoked; null when the learner already held the badge from elsewhere. */
   awardId: string | null;
+  /**
+   * Why the transition is not carried out as decided: while not done, what it waits for (an
+   * e-mail for the learner); once done, why nothing was awarded after all.
+   */
+  note?: string;
 }
+
+/** The rules' explanation; `halted` says why the event was not evaluated at all. */
+export type DecisionExplanation = EventExplanation & { halted?: string };
 
 export interface Decision {
   eventId: string;
   learnerId: string;
-  explanation: EventExplanation;
+  explanation: DecisionExplanation;
   transitions: DecidedTransition[];
   createdAt: Date;
 }
 
+const isWaiting = (transitions: readonly DecidedTransition[]) => transitions.some((t) => !t.done && t.note !== undefined);
+
 export async function insertDecision(tx: Db, organizationId: string, decision: Omit<Decision, 'createdAt'>): Promise<void> {
-  await tx
-    .insertInto('rule_decisions')
-    .values({
-      event_id: decision.eventId,
-      organization_id: organizationId,
-      learner_id: decision.learnerId,
-      explanation: JSON.stringify(decision.explanation),
-      transitions: JSON.stringify(decision.transitions),
-    })
-    .execute();
+  await insertDecisions(tx, [{ organizationId, decision }]);
 }
+
+/** Records decisions (of any organisations) in one statement; the rows travel as one JSON parameter. */
+export async function insertDecisions(tx: Db, decisions: readonly { organizationId: string; decision: Omit<Decision, 'createdAt'> }[]): Promise<void> {
+  if (decisions.length === 0) return;
+  const rows = decisions.map(({ organizationId, decision }) => ({
+    event_id: decision.eventId,
+    organization_id: organizationId,
+    learner_id: decision.learnerId,
+    explanation: decision.explanation,
+    transitions: decision.transitions,
+    waiting: isWaiting(decision.transitions),
+  }));
+  await sql`
+    insert into rule_decisions (event_id, organization_id, learner_id, explanation, transitions, waiting)
+    select event_id, organization_id, learner_id, explanation, transitions, waiting
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as d(event_id text, organization_id text, learner_id text, explanation jsonb, transitions jsonb, waiting boolean)`.execute(tx);
+}
+
+type DecisionRow = Pick<Selectable<RuleDecisionsTable>, 'event_id' | 'learner_id' | 'explanation' | 'transitions' | 'created_at'>;
+
+const toDecision = (row: DecisionRow): Decision => ({
+  eventId: row.event_id,
+  learnerId: row.learner_id,
+  explanation: row.explanation as unknown as DecisionExplanation,
+  transitions: row.transitions as unknown as DecidedTransition[],
+  createdAt: row.created_at,
+});
 
 export async function findDecision(db: Db, eventId: string): Promise<Decision | undefined> {
   const row = await db.selectFrom('rule_decisions').selectAll().where('event_id', '=', eventId).executeTakeFirst();
-  return (
-    row && {
-      eventId: row.event_id,
-      learnerId: row.learner_id,
-      explanation: row.explanation as unknown as EventExplanation,
-      transitions: row.transitions as unknown as DecidedTransition[],
-      createdAt: row.created_at,
-    }
-  );
+  return row && toDecision(row);
+}
+
+/** The decisions taken so far for these events, by event id. */
+export async function findDecisions(db: Db, eventIds: readonly string[]): Promise<Map<string, Decision>> {
+  if (eventIds.length === 0) return new Map();
+  const rows = await db.selectFrom('rule_decisions').selectAll().where(sql<boolean>`event_id = any(${[...eventIds]})`).execute();
+  return new Map(rows.map((row) => [row.event_id, toDecision(row)]));
 }
 
 export async function saveTransitions(tx: Db, eventId: string, transitions: readonly DecidedTransition[]): Promise<void> {
-  await tx.updateTable('rule_decisions').set({ transitions: JSON.stringify(transitions) }).where('event_id', '=', eventId).execute();
+  await tx.updateTable('rule_decisions').set({ transitions: JSON.stringify(transitions), waiting: isWaiting(transitions) }).where('event_id', '=', eventId).execute();
+}
+
+/** The event's transitions as committed, locked until the transaction ends (two jobs may resume one event). */
+export async function lockTransitions(tx: Db, eventId: string): Promise<DecidedTransition[]> {
+  const row = await tx.selectFrom('rule_decisions').select('transitions').where('event_id', '=', eventId).forUpdate().executeTakeFirstOrThrow();
+  return row.transitions as unknown as DecidedTransition[];
+}
+
+/** Events of these learners whose decision has an award waiting for the learner's e-mail, oldest first. */
+export async function waitingEventIds(db: Db, learnerIds: readonly string[]): Promise<string[]> {
+  if (learnerIds.length === 0) return [];
+  const rows = await db.selectFrom('rule_decisions').select('event_id').where('learner_id', 'in', learnerIds).where('waiting', '=', true).orderBy('event_id').execute();
+  return rows.map((row) => row.event_id);
 }

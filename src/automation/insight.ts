@@ -2,8 +2,9 @@ import type { OperationContext } from '../auth/principal.js';
 import type { Db } from '../db/database.js';
 import { notFound } from '../kernel/errors.js';
 import { progressOf, type Progress } from '../rules/index.js';
-import { findDecision, findEvent, type Decision, type StoredEvent } from './event-store.js';
+import { findDecision, findEvent, listLearnerEvents, type Decision, type StoredEvent } from './event-store.js';
 import { findLearner, listLearners, statesOf, type Learner, type LearnerQuery } from './learner-store.js';
+import { listRejectedEvents } from './rejected-event-store.js';
 import type { RuleIndexCache } from './rule-index-cache.js';
 
 export interface EventDecisions {
@@ -20,7 +21,7 @@ export interface BadgeClassProgress extends Progress {
   awardId: string | null;
 }
 
-/** The read side of automatic awarding: learners, their progress, and why each event did what it did. */
+/** The read side of automatic awarding: learners, their progress, why each event did what it did, and what the bus could not deliver. */
 export class AutomationInsight {
   constructor(private readonly options: { db: Db; rules: RuleIndexCache }) {}
 
@@ -33,6 +34,18 @@ export class AutomationInsight {
 
   findLearners(context: OperationContext, query: LearnerQuery) {
     return listLearners(this.options.db, context.organizationId, query);
+  }
+
+  /** A learner's events, newest first: what was sent about them and the badge events their awards made. */
+  async eventsOf(context: OperationContext, learnerId: string, query: { after?: string; limit: number }) {
+    const { db } = this.options;
+    if (!(await findLearner(db, context.organizationId, learnerId))) throw notFound('Learner');
+    return listLearnerEvents(db, context.organizationId, learnerId, query);
+  }
+
+  /** Open edX bus messages that could not be recorded, newest first. */
+  rejectedEvents(context: OperationContext, query: { after?: string; limit: number }) {
+    return listRejectedEvents(this.options.db, context.organizationId, query);
   }
 
   /** Progress towards every badge class whose rules are active now. */

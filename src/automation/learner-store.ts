@@ -3,6 +3,7 @@ import type { LearnersTable } from '../db/schema.js';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId } from '../kernel/ids.js';
+import { idsBySourceKey } from './source-keys.js';
 import type { LearnerBadgeState } from '../rules/index.js';
 
 export interface Learner {
@@ -10,7 +11,8 @@ export interface Learner {
   organizationId: string;
   source: string;
   externalId: string;
-  email: string;
+  /** Null until an event names it (some Open edX events carry the LMS user id alone). */
+  email: string | null;
   name: string | null;
   username: string | null;
   lastEventAt: Date;
@@ -22,7 +24,7 @@ export interface Learner {
 export interface LearnerSighting {
   source: string;
   externalId: string;
-  email: string;
+  email?: string;
   name?: string;
   username?: string;
   at: Date;
@@ -32,7 +34,8 @@ export const learnerKey = (source: string, externalId: string) => `${source}\u00
 
 /**
  * Creates the learners of a batch of events and refreshes their contact details when an event is
- * newer than the newest seen so far. Returns learner ids by `learnerKey(source, externalId)`.
+ * newer than the newest seen so far; an event without an e-mail keeps the one known. Returns
+ * learner ids by `learnerKey(source, externalId)`.
  */
 export async function upsertLearners(tx: Db, organizationId: string, sightings: readonly LearnerSighting[]): Promise<Map<string, string>> {
   // One row per learner (a statement may not update a row twice): the newest sighting wins.
@@ -45,37 +48,28 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
   if (newest.size === 0) return new Map();
   const rows = [...newest.values()].map((s) => ({
     id: newId('learner'),
-    organization_id: organizationId,
     source: s.source,
     external_id: s.externalId,
-    email: s.email,
+    email: s.email ?? null,
     name: s.name ?? null,
     username: s.username ?? null,
     last_event_at: s.at,
   }));
-  await tx
-    .insertInto('learners')
-    .values(rows)
-    .onConflict((c) =>
-      c
-        .columns(['organization_id', 'source', 'external_id'])
-        .doUpdateSet((eb) => ({
-          email: eb.ref('excluded.email'),
-          name: sql<string | null>`coalesce(excluded.name, learners.name)`,
-          username: sql<string | null>`coalesce(excluded.username, learners.username)`,
-          last_event_at: eb.ref('excluded.last_event_at'),
-          updated_at: sql<Date>`now()`,
-        }))
-        .where(sql<boolean>`excluded.last_event_at > learners.last_event_at`),
-    )
-    .execute();
-  const found = await tx
-    .selectFrom('learners')
-    .select(['id', 'source', 'external_id'])
-    .where('organization_id', '=', organizationId)
-    .where('external_id', 'in', rows.map((r) => r.external_id))
-    .execute();
-  return new Map(found.filter((row) => newest.has(learnerKey(row.source, row.external_id))).map((row) => [learnerKey(row.source, row.external_id), row.id]));
+  // The rows travel as one JSON parameter: one short statement, parsed and planned once.
+  await sql`
+    insert into learners (id, organization_id, source, external_id, email, name, username, last_event_at)
+    select id, ${organizationId}, source, external_id, email, name, username, last_event_at
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as l(id text, source text, external_id text, email text, name text, username text, last_event_at timestamptz)
+    on conflict (organization_id, source, external_id) do update set
+      email = coalesce(excluded.email, learners.email),
+      name = coalesce(excluded.name, learners.name),
+      username = coalesce(excluded.username, learners.username),
+      last_event_at = excluded.last_event_at,
+      updated_at = now()
+    where excluded.last_event_at > learners.last_event_at`.execute(tx);
+  const found = await idsBySourceKey(tx, 'learners', organizationId, [...newest.values()]);
+  return new Map(found.map((row) => [learnerKey(row.source, row.external_id), row.id]));
 }
 
 type LearnerRow = Selectable<LearnersTable>;
@@ -93,9 +87,25 @@ const toLearner = (row: LearnerRow): Learner => ({
   updatedAt: row.updated_at,
 });
 
-export async function findLearner(db: Db, organizationId: string, id: string): Promise<Learner | undefined> {
-  const row = await db.selectFrom('learners').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
+/** A learner; `share` locks the row until the transaction ends, so its e-mail cannot change meanwhile. */
+export async function findLearner(db: Db, organizationId: string, id: string, lock?: 'share'): Promise<Learner | undefined> {
+  let select = db.selectFrom('learners').selectAll().where('organization_id', '=', organizationId).where('id', '=', id);
+  if (lock === 'share') select = select.forShare();
+  const row = await select.executeTakeFirst();
   return row && toLearner(row);
+}
+
+/** The organisation's learners with any of these e-mail addresses (case-insensitive). */
+export async function learnersByEmail(db: Db, organizationId: string, emails: readonly string[]): Promise<Learner[]> {
+  if (emails.length === 0) return [];
+  const rows = await db
+    .selectFrom('learners')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where(sql<string>`lower(email)`, 'in', emails.map((email) => email.toLowerCase()))
+    .orderBy('id')
+    .execute();
+  return rows.map(toLearner);
 }
 
 export interface LearnerQuery {
@@ -124,43 +134,120 @@ export interface StoredState {
   revision: number;
 }
 
+const toStoredState = (row: { state: unknown; award_id: string | null; revision: number }): StoredState => ({
+  state: row.state as LearnerBadgeState,
+  awardId: row.award_id,
+  revision: row.revision,
+});
+
 export async function statesOf(db: Db, learnerId: string): Promise<Map<string, StoredState>> {
   const rows = await db.selectFrom('learner_badge_states').select(['badge_class_id', 'state', 'award_id', 'revision']).where('learner_id', '=', learnerId).execute();
-  return new Map(rows.map((row) => [row.badge_class_id, { state: row.state as unknown as LearnerBadgeState, awardId: row.award_id, revision: row.revision }]));
+  return new Map(rows.map((row) => [row.badge_class_id, toStoredState(row)]));
+}
+
+/** The states of many learners by learner id (learners without any are left out). */
+export async function statesOfLearners(db: Db, learnerIds: readonly string[]): Promise<Map<string, Map<string, StoredState>>> {
+  const byLearner = new Map<string, Map<string, StoredState>>();
+  if (learnerIds.length === 0) return byLearner;
+  const rows = await db
+    .selectFrom('learner_badge_states')
+    .select(['learner_id', 'badge_class_id', 'state', 'award_id', 'revision'])
+    .where(sql<boolean>`learner_id = any(${[...learnerIds]})`)
+    .execute();
+  for (const row of rows) {
+    let states = byLearner.get(row.learner_id);
+    if (!states) byLearner.set(row.learner_id, (states = new Map()));
+    states.set(row.badge_class_id, toStoredState(row));
+  }
+  return byLearner;
 }
 
 /** Another event of the same learner changed the state since it was read: evaluate again. */
 export class StaleStateError extends Error {
-  constructor(learnerId: string, badgeClassId: string) {
-    super(`the rule state of ${learnerId} for ${badgeClassId} changed meanwhile`);
+  constructor(detail: string) {
+    super(`the rule state of ${detail} changed meanwhile`);
     this.name = 'StaleStateError';
   }
 }
 
-/**
- * Writes a state read at `previous` (undefined: there was none). Optimistic: if another writer got
- * there first, nothing is written and StaleStateError rolls the caller's transaction back.
- */
+/** A learner's new state for one badge class, and the stored one it was computed from (undefined: none). */
+export interface StateWrite {
+  organizationId: string;
+  learnerId: string;
+  state: LearnerBadgeState;
+  previous: StoredState | undefined;
+}
+
+/** Writes one state read at `previous` (undefined: there was none), as `writeStates` does. */
 export async function writeState(tx: Db, organizationId: string, learnerId: string, state: LearnerBadgeState, previous: StoredState | undefined): Promise<void> {
-  const json = JSON.stringify(state);
-  const result = previous
-    ? await tx
-        .updateTable('learner_badge_states')
-        .set({ state: json, revision: previous.revision + 1, updated_at: sql<Date>`now()` })
-        .where('learner_id', '=', learnerId)
-        .where('badge_class_id', '=', state.badgeClassId)
-        .where('revision', '=', previous.revision)
-        .executeTakeFirst()
-    : await tx
-        .insertInto('learner_badge_states')
-        .values({ learner_id: learnerId, badge_class_id: state.badgeClassId, organization_id: organizationId, state: json })
-        .onConflict((c) => c.columns(['learner_id', 'badge_class_id']).doNothing())
-        .executeTakeFirst();
-  const written = 'numUpdatedRows' in result ? result.numUpdatedRows : (result.numInsertedOrUpdatedRows ?? 0n);
-  if (written !== 1n) throw new StaleStateError(learnerId, state.badgeClassId);
+  await writeStates(tx, [{ organizationId, learnerId, state, previous }]);
+}
+
+/**
+ * Writes states, each only if it is still as read (optimistic: one UPDATE for the changed rows,
+ * one INSERT for the new ones). If another writer got to any of them first, StaleStateError
+ * rolls the caller's transaction back.
+ */
+export async function writeStates(tx: Db, writes: readonly StateWrite[]): Promise<void> {
+  const row = (w: StateWrite) => ({ learner_id: w.learnerId, badge_class_id: w.state.badgeClassId, organization_id: w.organizationId, state: w.state, revision: w.previous?.revision ?? 0 });
+  const updates = writes.filter((w) => w.previous !== undefined).map(row);
+  const inserts = writes.filter((w) => w.previous === undefined).map(row);
+  const stale = () => new StaleStateError(writes.map((w) => `${w.learnerId} for ${w.state.badgeClassId}`).join(', '));
+  if (updates.length > 0) {
+    const result = await sql`
+      update learner_badge_states s set state = w.state, revision = s.revision + 1, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as w(learner_id text, badge_class_id text, state jsonb, revision integer)
+      where s.learner_id = w.learner_id and s.badge_class_id = w.badge_class_id and s.revision = w.revision`.execute(tx);
+    if (result.numAffectedRows !== BigInt(updates.length)) throw stale();
+  }
+  if (inserts.length > 0) {
+    const result = await sql`
+      insert into learner_badge_states (learner_id, badge_class_id, organization_id, state)
+      select learner_id, badge_class_id, organization_id, state
+      from jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) as w(learner_id text, badge_class_id text, organization_id text, state jsonb)
+      on conflict (learner_id, badge_class_id) do nothing`.execute(tx);
+    if (result.numAffectedRows !== BigInt(inserts.length)) throw stale();
+  }
 }
 
 /** Remembers the award the rules made for (or revoked from) the learner. */
 export async function setStateAward(tx: Db, learnerId: string, badgeClassId: string, awardId: string | null): Promise<void> {
   await tx.updateTable('learner_badge_states').set({ award_id: awardId }).where('learner_id', '=', learnerId).where('badge_class_id', '=', badgeClassId).execute();
+}
+
+/** The organisation's learners of one source, by external id (those that exist). */
+export async function findLearnerIds(db: Db, organizationId: string, source: string, externalIds: readonly string[]): Promise<Map<string, string>> {
+  if (externalIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('learners')
+    .select(['id', 'external_id'])
+    .where('organization_id', '=', organizationId)
+    .where('source', '=', source)
+    .where('external_id', 'in', externalIds)
+    .execute();
+  return new Map(rows.map((row) => [row.external_id, row.id]));
+}
+
+/** The badge classes each of these learners has a rule state for. */
+export async function badgeClassesWithState(db: Db, learnerIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const result = new Map<string, Set<string>>();
+  if (learnerIds.length === 0) return result;
+  const rows = await db.selectFrom('learner_badge_states').select(['learner_id', 'badge_class_id']).where('learner_id', 'in', learnerIds).execute();
+  for (const row of rows) result.set(row.learner_id, (result.get(row.learner_id) ?? new Set()).add(row.badge_class_id));
+  return result;
+}
+
+/**
+ * Stores states carried over from elsewhere, keeping any state a learner already has for that
+ * badge class (what Laurel's own evaluation wrote is newer). Returns how many were stored.
+ */
+export async function insertStatesIfAbsent(tx: Db, organizationId: string, entries: readonly { learnerId: string; state: LearnerBadgeState }[]): Promise<number> {
+  let stored = 0;
+  // 4 parameters a row: statements stay well under PostgreSQL's 65,535 parameters.
+  for (let start = 0; start < entries.length; start += 5000) {
+    const rows = entries.slice(start, start + 5000).map(({ learnerId, state }) => ({ learner_id: learnerId, badge_class_id: state.badgeClassId, organization_id: organizationId, state: JSON.stringify(state) }));
+    const inserted = await tx.insertInto('learner_badge_states').values(rows).onConflict((c) => c.columns(['learner_id', 'badge_class_id']).doNothing()).returning('learner_id').execute();
+    stored += inserted.length;
+  }
+  return stored;
 }

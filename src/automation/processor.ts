@@ -2,11 +2,22 @@ import type { OperationContext } from '../auth/principal.js';
 import type { AwardService } from '../awards/service.js';
 import { inTransaction, type Db } from '../db/database.js';
 import { RetryLaterError } from '../jobs/errors.js';
-import { evaluateEvent, type LearnerStates } from '../rules/index.js';
-import type { TransitionKind } from '../rules/explanation.js';
-import { findDecision, findEvent, insertDecision, saveTransitions, type Decision, type StoredEvent } from './event-store.js';
+import { evaluateEvent, maxBadgeChainDepth, type LearnerBadgeState, type LearnerStates } from '../rules/index.js';
+import type { Transition, TransitionKind } from '../rules/explanation.js';
+import { causedBy } from './badge-events.js';
+import {
+  findDecision,
+  findEvent,
+  insertDecision,
+  lockTransitions,
+  saveTransitions,
+  type DecidedTransition,
+  type Decision,
+  type DecisionExplanation,
+  type StoredEvent,
+} from './event-store.js';
 import type { ProcessEventsPayload } from './ingestion.js';
-import { findLearner, setStateAward, StaleStateError, statesOf, writeState } from './learner-store.js';
+import { findLearner, setStateAward, StaleStateError, statesOf, writeState, type Learner, type StoredState } from './learner-store.js';
 import type { RuleIndexCache } from './rule-index-cache.js';
 
 type DecisionDraft = Omit<Decision, 'createdAt'>;
@@ -17,17 +28,6 @@ const staleStateRetryMs = 100;
 /** Who awards and revokes in the audit log when rules do it. */
 const rulesContext = (organizationId: string): OperationContext => ({ organizationId, actor: { type: 'system', id: 'rules' }, requestId: null, role: null });
 
-/**
- * The `events.process` job: evaluates recorded events, one after the other, against their
- * organisation's active rules, then carries out the awards and revocations they cause.
- *
- * Exactly once, although awarding needs its own transaction (credentials are signed outside it):
- * an event's decision row — explanation, new learner states and planned transitions — commits in
- * the transaction of its first award or revocation (or alone when there is none); each further
- * transition commits with the mark that it was carried out. A retried job skips decided events and
- * finishes their unmarked transitions. Learner states are written optimistically, so two events of
- * one learner evaluated at once cannot both count: the later writer rolls back and evaluates again.
- */
 /** Hears each decision once, when it is first recorded (for metrics). */
 export interface DecisionObserver {
   eventDecided(transitions: readonly { kind: string }[]): void;
@@ -44,6 +44,19 @@ export interface CarriedOutTransition {
 /** Runs inside the transaction of each carried-out transition, so the jobs it enqueues commit with it (outbox). */
 export type TransitionListener = (tx: Db, transition: CarriedOutTransition) => Promise<void>;
 
+/**
+ * The `events.process` job: evaluates recorded events, one after the other, against their
+ * organisation's active rules, then carries out the awards and revocations they cause.
+ *
+ * Exactly once, although awarding needs its own transaction (credentials are signed outside it):
+ * an event's decision row — explanation, new learner states and planned transitions — commits in
+ * the transaction of its first award or revocation (or alone when there is none); each further
+ * transition commits with the mark that it was carried out. A retried job skips decided events and
+ * finishes their unmarked transitions. Learner states are written optimistically, so two events of
+ * one learner evaluated at once cannot both count: the later writer rolls back and evaluates again.
+ * Awards and revocations run `causedBy` the event, so the badge events they record continue its
+ * chain, which ends after `maxBadgeChainDepth` badge events.
+ */
 export class EventProcessor {
   constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache; observer?: DecisionObserver; onTransition?: TransitionListener }) {}
 
@@ -67,13 +80,21 @@ export class EventProcessor {
     }
   }
 
+  /** The rules' verdict on an event; a badge event too far down a chain of badge events is not evaluated. */
+  async #evaluate(stored: StoredEvent, previous: Map<string, StoredState>): Promise<{ explanation: DecisionExplanation; transitions: Transition[]; changed: LearnerBadgeState[] }> {
+    if (stored.depth > maxBadgeChainDepth) {
+      const halted = `not evaluated: ${stored.depth} badge events in a row lead here from a learning event, more than ${maxBadgeChainDepth}; badge classes probably depend on each other in a cycle`;
+      return { explanation: { eventId: stored.event.id, eventType: stored.event.type, skippedByIndex: 0, badgeClasses: [], halted }, transitions: [], changed: [] };
+    }
+    const { index } = await this.options.rules.rulesOf(this.options.db, stored.organizationId);
+    const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
+    return evaluateEvent(index, states, stored.event);
+  }
+
   /** Evaluates the event and records the decision, together with its first transition if any. */
   async #decide(stored: StoredEvent): Promise<DecisionDraft> {
-    const { db, rules } = this.options;
-    const { index } = await rules.rulesOf(db, stored.organizationId);
-    const previous = await statesOf(db, stored.learnerId);
-    const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
-    const result = evaluateEvent(index, states, stored.event);
+    const previous = await statesOf(this.options.db, stored.learnerId);
+    const result = await this.#evaluate(stored, previous);
     let decision: DecisionDraft = {
       eventId: stored.id,
       learnerId: stored.learnerId,
@@ -85,7 +106,7 @@ export class EventProcessor {
       await insertDecision(tx, stored.organizationId, decision);
     };
     if (decision.transitions.length === 0) {
-      await inTransaction(db, record);
+      await inTransaction(this.options.db, record);
     } else {
       decision = await this.#carryOut(stored, decision, 0, record);
     }
@@ -95,37 +116,87 @@ export class EventProcessor {
 
   /**
    * Awards or revokes as transition `index` says, marking it done in the same transaction; `first`
-   * runs there before (the decision itself, for the first transition).
+   * runs there before (the decision itself, for the first transition). An award for a learner
+   * without an e-mail waits, marked with a note, until an event brings one (ingestion then
+   * enqueues the event again).
    */
   async #carryOut(stored: StoredEvent, decision: DecisionDraft, index: number, first?: (tx: Db) => Promise<void>): Promise<DecisionDraft> {
     const { db, awards } = this.options;
+    const { organizationId, learnerId } = stored;
     const transition = decision.transitions[index]!;
-    const context = rulesContext(stored.organizationId);
     let next = decision;
-    const complete = async (tx: Db, awardId: string | null) => {
+    const settle = async (tx: Db, change: Partial<DecidedTransition>) => {
       await first?.(tx);
-      const transitions = decision.transitions.map((t, i) => (i === index ? { ...t, done: true, awardId } : t));
-      await setStateAward(tx, stored.learnerId, transition.badgeClassId, awardId);
+      // An event resumed by two jobs at once: the first to commit carries the transition out.
+      if (!first && (await lockTransitions(tx, stored.id))[index]?.done) throw new AlreadySettledError();
+      const transitions = decision.transitions.map((t, i) => (i === index ? { ...t, ...change } : t));
       await saveTransitions(tx, stored.id, transitions);
-      if (awardId !== null) await this.options.onTransition?.(tx, { organizationId: stored.organizationId, learnerId: stored.learnerId, kind: transition.kind, awardId });
       next = { ...decision, transitions };
     };
-    if (transition.kind === 'award') {
-      const learner = await findLearner(db, stored.organizationId, stored.learnerId);
-      if (!learner) throw new Error(`learner ${stored.learnerId} of event ${stored.id} not found`);
+    const complete = async (tx: Db, awardId: string | null) => {
+      await settle(tx, { done: true, awardId, note: undefined });
+      await setStateAward(tx, learnerId, transition.badgeClassId, awardId);
+      if (awardId !== null) await this.options.onTransition?.(tx, { organizationId, learnerId, kind: transition.kind, awardId });
+    };
+    const context = rulesContext(organizationId);
+    const cause = { eventId: stored.id, learnerId, depth: stored.depth };
+    try {
+      if (transition.kind === 'revoke') {
+        const awardId = (await statesOf(db, learnerId)).get(transition.badgeClassId)?.awardId ?? null;
+        if (awardId === null) await inTransaction(db, (tx) => complete(tx, null));
+        else await causedBy(cause, () => awards.revoke(context, awardId, revocationReason(decision, transition.badgeClassId, stored), (tx) => complete(tx, awardId)));
+        return next;
+      }
+      if (!first && (await this.#settledMeanwhile(context, learnerId, transition.badgeClassId))) {
+        await inTransaction(db, (tx) => settle(tx, { done: true, note: 'not awarded: a later event awarded or revoked the badge while this award waited' }));
+        return next;
+      }
+      const learner = await this.#learnerWithEmail(stored, (tx, note) => settle(tx, { note }));
+      if (!learner) return next;
       const recipient = { email: learner.email, externalId: learner.externalId, ...(learner.name !== null && { name: learner.name }) };
       // A learner who already holds a single-holding badge (awarded by hand) keeps that award; the
       // rules do not adopt it, so their penalties never revoke what a person issued.
-      await awards.issue(context, transition.badgeClassId, [{ recipient }], (tx, [outcome]) => complete(tx, outcome?.outcome === 'awarded' ? outcome.award.id : null));
+      await causedBy(cause, () => awards.issue(context, transition.badgeClassId, [{ recipient }], (tx, [outcome]) => complete(tx, outcome?.outcome === 'awarded' ? outcome.award.id : null)));
       return next;
+    } catch (error) {
+      if (error instanceof AlreadySettledError) return (await findDecision(db, stored.id)) ?? next;
+      throw error;
     }
-    const awardId = (await statesOf(db, stored.learnerId)).get(transition.badgeClassId)?.awardId ?? null;
-    if (awardId === null) {
-      await inTransaction(db, (tx) => complete(tx, null));
-      return next;
-    }
-    await awards.revoke(context, awardId, revocationReason(decision, transition.badgeClassId, stored), (tx) => complete(tx, awardId));
-    return next;
+  }
+
+  /**
+   * Whether an award resumed later (it waited for an e-mail) is no longer due: a later event revoked
+   * the badge, or made an award that is still live. (The state may name an earlier award the rules
+   * revoked: a badge awarded again after a revocation is still due.)
+   */
+  async #settledMeanwhile(context: OperationContext, learnerId: string, badgeClassId: string): Promise<boolean> {
+    const current = (await statesOf(this.options.db, learnerId)).get(badgeClassId);
+    if (current?.state.status !== 'awarded') return true;
+    return current.awardId !== null && (await this.options.awards.get(context, current.awardId)).status === 'awarded';
+  }
+
+  /**
+   * The event's learner, or undefined after `wait` recorded (in its transaction) that the learner
+   * has no e-mail yet. The row is locked there: an event bringing the e-mail either committed
+   * before (and is seen) or finds the decision waiting once this commits.
+   */
+  async #learnerWithEmail(stored: StoredEvent, wait: (tx: Db, note: string) => Promise<void>): Promise<(Learner & { email: string }) | undefined> {
+    const { db } = this.options;
+    return inTransaction(db, async (tx) => {
+      const learner = await findLearner(tx, stored.organizationId, stored.learnerId, 'share');
+      if (!learner) throw new Error(`learner ${stored.learnerId} of event ${stored.id} not found`);
+      if (learner.email !== null) return { ...learner, email: learner.email };
+      await wait(tx, `waiting: learner ${learner.id} ("${learner.externalId}" from ${learner.source}) has no e-mail address yet; the award is made when an event brings one`);
+      return undefined;
+    });
+  }
+}
+
+/** Thrown inside a transition's transaction when another job carried it out first: rolls back what this one did. */
+class AlreadySettledError extends Error {
+  constructor() {
+    super('the transition was carried out meanwhile');
+    this.name = 'AlreadySettledError';
   }
 }
 

@@ -99,6 +99,32 @@ export async function deleteRuleEntry(tx: Db, table: EntryTable, badgeClassId: s
   await tx.deleteFrom(table).where('badge_class_id', '=', badgeClassId).where('id', '=', id).execute();
 }
 
+/** A requirement or penalty with the badge class it belongs to. */
+export interface OwnedEntry<T extends Requirement | Penalty> {
+  badgeClassId: string;
+  entry: T;
+}
+
+/** Every requirement and penalty of the organisation, active or not, that reads events of `eventType`. */
+export async function ruleEntriesOfType(
+  db: Db,
+  organizationId: string,
+  eventType: string,
+): Promise<{ requirements: OwnedEntry<Requirement>[]; penalties: OwnedEntry<Penalty>[] }> {
+  const of = (table: EntryTable) =>
+    db
+      .selectFrom(table)
+      .innerJoin('rule_sets', 'rule_sets.badge_class_id', `${table}.badge_class_id`)
+      .select([`${table}.id`, `${table}.badge_class_id`, `${table}.event_type`, `${table}.definition`])
+      .where('rule_sets.organization_id', '=', organizationId)
+      .where(`${table}.event_type`, '=', eventType)
+      .orderBy(`${table}.id`)
+      .execute();
+  const [requirements, penalties] = await Promise.all([of('rule_requirements'), of('rule_penalties')]);
+  const owned = <T extends Requirement | Penalty>(row: EntryRow): OwnedEntry<T> => ({ badgeClassId: row.badge_class_id, entry: toEntry<T>(row) });
+  return { requirements: requirements.map((r) => owned<Requirement>(r)), penalties: penalties.map((p) => owned<Penalty>(p)) };
+}
+
 /** Active rule sets of badge classes that still award (not archived): what events are evaluated against. */
 function activeRuleSets(db: Db, organizationId: string) {
   return db

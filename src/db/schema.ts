@@ -260,7 +260,7 @@ export interface LearnersTable {
   organization_id: string;
   source: string;
   external_id: string;
-  email: string;
+  email: string | null;
   name: string | null;
   username: string | null;
   last_event_at: Date;
@@ -277,6 +277,28 @@ export interface LearningEventsTable {
   time: Date;
   learner_id: string;
   event: Json<Record<string, unknown>>;
+  received_at: Timestamp;
+  caused_by: string | null;
+  depth: Generated<number>;
+}
+
+export interface EventTypesTable {
+  organization_id: string;
+  type: string;
+  description: string;
+  schema: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface RejectedEventsTable {
+  id: string;
+  organization_id: string;
+  stream: string;
+  stream_entry_id: string;
+  type: string | null;
+  source: string | null;
+  external_id: string | null;
+  reason: string;
   received_at: Timestamp;
 }
 
@@ -296,6 +318,7 @@ export interface RuleDecisionsTable {
   learner_id: string;
   explanation: Json<Record<string, unknown>>;
   transitions: Json<Record<string, unknown>[]>;
+  waiting: Generated<boolean>;
   created_at: Timestamp;
 }
 
@@ -372,6 +395,8 @@ export interface Database {
   learning_events: LearningEventsTable;
   learner_badge_states: LearnerBadgeStatesTable;
   rule_decisions: RuleDecisionsTable;
+  event_types: EventTypesTable;
+  rejected_events: RejectedEventsTable;
   provider_connections: ProviderConnectionsTable;
   provider_templates: ProviderTemplatesTable;
   award_deliveries: AwardDeliveriesTable;

@@ -6,8 +6,8 @@ export interface EventUser {
   /** The learner's id in the source system (for Open edX: the LMS user id, as a string). */
   id: string;
   /**
-   * Required by the HTTP API. Absent only for bus events that carry no personal data (the
-   * persistent grade summary has just a user id); the learner's stored e-mail then stays as is.
+   * Absent when the source does not say (the Open edX persistent grade summary has just a user id):
+   * the learner's stored e-mail then stays as is, and awards wait until the learner has one.
    */
   email?: string;
   name?: string;

@@ -1,10 +1,26 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
 import { AppError } from '../kernel/errors.js';
 import type { EventTypeDefinition } from './event-type.js';
 import { catalogOf, type KeyPathInfo, type ValueKind } from './key-paths.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+/**
+ * Schemas come from operators and validate every event of their type, so `pattern` and
+ * `patternProperties` run on RE2 (linear time, no catastrophic backtracking; a pattern RE2 cannot
+ * compile makes the schema invalid). `code` only matters for standalone code, which is not used.
+ */
+const re2Engine: NonNullable<NonNullable<Options['code']>['regExp']> = Object.assign(
+  (pattern: string) => {
+    const regex = RE2JS.compile(pattern);
+    return { test: (value: string) => regex.matcher(value).find() };
+  },
+  { code: 're2js' },
+);
+
+// `addUsedSchema: false`: schemas are not kept by their `$id`, so two organisations (or a
+// recompilation) may use the same `$id` without colliding.
+const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, code: { regExp: re2Engine } });
 addFormats.default(ajv);
 
 type JsonSchema = Record<string, unknown>;
@@ -48,19 +64,23 @@ function toFieldError(error: ErrorObject): { field: string; message: string } {
   return { field: `/data${error.instancePath}`, message: error.message ?? 'is invalid' };
 }
 
-/** An operator-registered event type whose `data` is described by a JSON schema (draft 2020-12/07). */
-export function jsonSchemaEventType(type: string, schema: unknown, description = ''): EventTypeDefinition {
+/**
+ * An operator-registered event type whose `data` is described by a JSON schema (draft-07). An
+ * unusable schema is `unprocessable`, with the problem under `field` (the schema's place in the
+ * request).
+ */
+export function jsonSchemaEventType(type: string, schema: unknown, description = '', field = '/schema'): EventTypeDefinition {
   if (!isSchemaObject(schema) || kindOf(schema)?.kind !== 'object') {
-    throw new AppError('validation_failed', 'The event schema must describe a JSON object', {
-      errors: [{ field: '/schema', message: 'must be a JSON schema with type "object" and properties' }],
+    throw new AppError('unprocessable', 'The event schema must describe a JSON object', {
+      errors: [{ field, message: 'must be a JSON schema with type "object" and properties' }],
     });
   }
   let validate;
   try {
     validate = ajv.compile(schema);
   } catch (error) {
-    throw new AppError('validation_failed', 'The event schema is not a valid JSON schema', {
-      errors: [{ field: '/schema', message: (error as Error).message }],
+    throw new AppError('unprocessable', 'The event schema is not a valid JSON schema', {
+      errors: [{ field, message: (error as Error).message }],
     });
   }
   const paths: KeyPathInfo[] = [];

@@ -60,4 +60,18 @@ describe('event type registry', () => {
     expect(() => custom.register(jsonSchemaEventType('com.example.quiz.completed.v1', { type: 'object', properties: {} }))).toThrow(AppError);
     expect(() => jsonSchemaEventType('bad', { type: 'object', properties: { x: { type: 'nonsense' } } })).toThrow(/not a valid JSON schema/);
   });
+
+  it('checks operator patterns with RE2 and lets types share a schema $id', () => {
+    const schema = { $id: 'https://example.org/shared', type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } };
+    const first = jsonSchemaEventType('com.example.one', schema);
+    const second = jsonSchemaEventType('com.example.two', schema);
+    // A backtracking engine takes exponential time on this input; RE2 answers at once.
+    const started = performance.now();
+    expect(first.validateData({ code: `${'a'.repeat(40)}!` })).toEqual([{ field: '/data/code', message: 'must match pattern "^(a+)+$"' }]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(second.validateData({ code: 'aaa' })).toEqual([]);
+    const lookahead = () => jsonSchemaEventType('com.example.three', { type: 'object', properties: { x: { type: 'string', pattern: '(?=a)' } } }, '', 'body/schema');
+    expect(lookahead).toThrow(AppError);
+    expect(lookahead).toThrow(expect.objectContaining({ code: 'unprocessable', errors: [{ field: 'body/schema', message: expect.stringContaining('(?=') }] }));
+  });
 });

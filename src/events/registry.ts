@@ -3,7 +3,7 @@ import type { EventTypeDefinition } from './event-type.js';
 import { genericEventType } from './generic-type.js';
 import { openedxEventTypes } from './openedx/event-types.js';
 
-/** The event types known to one Laurel instance: the Open edX built-ins plus operator-registered ones. */
+/** A set of event types: the Open edX built-ins, plus the ones an organisation registered (see automation/event-type-registries.ts). */
 export class EventTypeRegistry {
   readonly #types = new Map<string, EventTypeDefinition>();
 

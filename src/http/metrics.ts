@@ -46,6 +46,11 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly busRejected = new Counter({
+    name: 'laurel_event_bus_rejected_total',
+    help: 'Open edX event bus messages that could not be recorded (each stored once, see GET /api/v1/events/rejected).',
+    registers: [this.registry],
+  });
 
   constructor(queueSnapshot: () => Promise<QueueSnapshot>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'laurel_' });
@@ -82,6 +87,10 @@ export class Metrics {
   eventDecided(transitions: readonly { kind: string }[]): void {
     this.eventsProcessed.inc();
     for (const transition of transitions) this.ruleTransitions.inc({ kind: transition.kind });
+  }
+
+  busMessagesRejected(count: number): void {
+    this.busRejected.inc(count);
   }
 
   /** Times every request by its route pattern (not its raw URL, which would explode cardinality). */

@@ -23,6 +23,7 @@ export const idPrefixes = {
   penalty: 'pen',
   learner: 'lrn',
   learningEvent: 'evt',
+  rejectedEvent: 'rej',
   providerConnection: 'con',
   providerTemplate: 'tpl',
 } as const;

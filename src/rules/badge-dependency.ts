@@ -1,15 +1,44 @@
 import type { NormalizedEvent } from '../events/event.js';
 import { openedxTypes } from '../events/openedx/event-types.js';
+import type { FieldError } from '../kernel/errors.js';
 import type { RuleIndex } from './compile.js';
 import { applyChanges, evaluateEvent, type EvaluationResult } from './evaluate.js';
 import type { Transition } from './explanation.js';
-import type { LearnerStates, Penalty, Requirement } from './model.js';
+import type { DataRule, LearnerStates, Penalty, Requirement } from './model.js';
 
 /**
  * Meta-badges and pathways ("earn A and B to get C"): requirements on Laurel's own badge lifecycle
  * events, which carry openedx-events `BadgeData` with the badge class id as `template.uuid`.
  */
 export const laurelBadgeOrigin = 'laurel';
+
+/**
+ * How many badge events may follow one another from a learning event (C awarded because B was,
+ * because A was, …). Badge classes that depend on each other in a cycle would otherwise award and
+ * revoke one another for ever; a chain this long stops there.
+ */
+export const maxBadgeChainDepth = 8;
+
+/** Whether one of the rules picks badge class `badgeClassId` by its `template.uuid`. */
+function namesBadgeClass(rules: readonly DataRule[], badgeClassId: string): boolean {
+  return rules.some(
+    (rule) =>
+      rule.path === 'template.uuid' &&
+      ((rule.op === 'eq' && rule.value === badgeClassId) || (rule.op === 'in' && Array.isArray(rule.value) && rule.value.includes(badgeClassId))),
+  );
+}
+
+/**
+ * A badge class cannot be earned through its own award or revocation, nor lose its requirements
+ * because it was awarded: those rules could only feed on themselves. (A penalty on its own
+ * revocation is fine: it lets the rules award again after a revocation by hand.)
+ */
+export function selfDependencyErrors(badgeClassId: string, entry: Requirement | Penalty, kind: 'requirement' | 'penalty', pointer = ''): FieldError[] {
+  const own = kind === 'requirement' ? [openedxTypes.badgeAwarded, openedxTypes.badgeRevoked] : [openedxTypes.badgeAwarded];
+  if (!(own as string[]).includes(entry.eventType) || !Array.isArray(entry.rules) || !namesBadgeClass(entry.rules, badgeClassId)) return [];
+  const message = kind === 'requirement' ? 'a badge class cannot require its own award or revocation' : 'a badge class cannot be penalised for its own award';
+  return [{ field: `${pointer}/rules`, message }];
+}
 
 /** A requirement fulfilled when the learner is awarded badge class `badgeClassId`. */
 export function badgeDependency(id: string, badgeClassId: string, group?: string): Requirement {
@@ -49,7 +78,7 @@ export function evaluateWithDependencies(
   states: LearnerStates,
   event: NormalizedEvent,
   eventFor: TransitionEvent,
-  maxDepth = 8,
+  maxDepth = maxBadgeChainDepth,
 ): { states: LearnerStates; steps: EvaluationResult[] } {
   const steps: EvaluationResult[] = [];
   let current = states;

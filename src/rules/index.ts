@@ -5,4 +5,4 @@ export type * from './explanation.js';
 export type { RuleFailure } from './compile-rule.js';
 export { progressOf, type Progress } from './progress.js';
 export { assertNoErrors, badgeClassRulesErrors, penaltyErrors, requirementErrors, ruleErrors } from './validate.js';
-export { badgeDependency, badgeDependencyPenalty, evaluateWithDependencies, laurelBadgeOrigin, type TransitionEvent } from './badge-dependency.js';
+export { badgeDependency, badgeDependencyPenalty, evaluateWithDependencies, laurelBadgeOrigin, maxBadgeChainDepth, selfDependencyErrors, type TransitionEvent } from './badge-dependency.js';

@@ -78,6 +78,28 @@ describe('rule validation against the event type schema', () => {
     ]);
   });
 
+  it('refuses badge dependencies of a badge class on its own award, but not a penalty on its own revocation', () => {
+    const own = (eventType: string, value: DataRule['value'], op: DataRule['op'] = 'eq'): DataRule[] => [{ path: 'template.uuid', op, value }];
+    const rules: BadgeClassRules = {
+      badgeClassId: 'bc_self',
+      requirements: [
+        requirement(own(openedxTypes.badgeAwarded, 'bc_other'), openedxTypes.badgeAwarded, { id: 'other' }),
+        requirement(own(openedxTypes.badgeAwarded, 'bc_self'), openedxTypes.badgeAwarded, { id: 'self' }),
+        requirement(own(openedxTypes.badgeRevoked, ['bc_x', 'bc_self'], 'in'), openedxTypes.badgeRevoked, { id: 'self-revoked' }),
+      ],
+      penalties: [
+        { id: 'lost-self', eventType: openedxTypes.badgeRevoked, rules: own(openedxTypes.badgeRevoked, 'bc_self'), requirementIds: ['other'] },
+        { id: 'on-award', eventType: openedxTypes.badgeAwarded, rules: own(openedxTypes.badgeAwarded, 'bc_self'), requirementIds: ['other'] },
+      ],
+      reawardAfterRevoke: false,
+    };
+    expect(badgeClassRulesErrors(rules, registry, { active: true })).toEqual([
+      { field: '/requirements/1/rules', message: 'a badge class cannot require its own award or revocation' },
+      { field: '/requirements/2/rules', message: 'a badge class cannot require its own award or revocation' },
+      { field: '/penalties/1/rules', message: 'a badge class cannot be penalised for its own award' },
+    ]);
+  });
+
   it('refuses to activate a badge class without requirements and throws a structured validation error', () => {
     const rules: BadgeClassRules = { badgeClassId: 'bc', requirements: [], penalties: [], reawardAfterRevoke: false };
     const errors = badgeClassRulesErrors(rules, registry, { active: true });

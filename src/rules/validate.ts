@@ -1,6 +1,7 @@
 import { AppError, type FieldError } from '../kernel/errors.js';
 import type { KeyPathCatalog, KeyPathInfo, ValueKind } from '../events/key-paths.js';
 import type { EventTypeRegistry } from '../events/registry.js';
+import { selfDependencyErrors } from './badge-dependency.js';
 import { ruleOperators, type BadgeClassRules, type DataRule, type Penalty, type Requirement, type RuleOperator } from './model.js';
 import { isBooleanSpelling } from './python-render.js';
 import { compileSafeRegex } from './safe-regex.js';
@@ -166,8 +167,12 @@ export function badgeClassRulesErrors(rules: BadgeClassRules, registry: EventTyp
     if (ids.has(requirement.id)) errors.push({ field: `/requirements/${i}/id`, message: `duplicate requirement id ${requirement.id}` });
     ids.add(requirement.id);
     errors.push(...requirementErrors(requirement, registry, `/requirements/${i}`));
+    errors.push(...selfDependencyErrors(rules.badgeClassId, requirement, 'requirement', `/requirements/${i}`));
   });
-  rules.penalties.forEach((penalty, i) => errors.push(...penaltyErrors(penalty, registry, ids, `/penalties/${i}`)));
+  rules.penalties.forEach((penalty, i) => {
+    errors.push(...penaltyErrors(penalty, registry, ids, `/penalties/${i}`));
+    errors.push(...selfDependencyErrors(rules.badgeClassId, penalty, 'penalty', `/penalties/${i}`));
+  });
   return errors;
 }
 

@@ -200,6 +200,52 @@ describeEachApp(
       expect(events.body.items).toEqual([{ id: 'bad-1', source: 'openedx/lms/web', status: 'rejected', reason: expect.stringContaining(`invalid data for ${passing}`) }]);
     });
 
+    it('records events of learners without an e-mail; their awards wait for one and are then made', async () => {
+      const setup = await setUpIssuing(app(), 'Rules No Email');
+      await addRequirement(setup, passedCourse('A'));
+      await activate(setup);
+
+      const anonymous = { ...completion('gus', 'A', 88), user: { id: 'gus' } };
+      const [waiting] = (await send(setup, [anonymous])).decisions;
+      expect(waiting.decisions[0].transitions).toEqual([
+        { badgeClassId: setup.badgeClassId, kind: 'award', done: false, awardId: null, note: expect.stringContaining('has no e-mail address yet') },
+      ]);
+      const learners = await app().call('GET', '/api/v1/learners?source=lms.example&externalId=gus', { token: setup.token });
+      expect(learners.body.items[0]).toMatchObject({ email: null });
+      expect(await awardsOf(setup, 'gus')).toEqual([]);
+
+      // Any later event that names the e-mail (here one that matches no rule) makes the award.
+      await send(setup, [completion('gus', 'Z', 1)]);
+      const done = await waitFor(
+        () => app().call('GET', `/api/v1/events/${waiting.eventId}/decisions`, { token: setup.token }),
+        (r) => r.body.decisions[0].transitions[0].done,
+      );
+      const [award] = await awardsOf(setup, 'gus');
+      expect(done.body.decisions[0].transitions).toEqual([{ badgeClassId: setup.badgeClassId, kind: 'award', done: true, awardId: award!.id }]);
+      expect(award).toMatchObject({ status: 'awarded' });
+      // An event without an e-mail keeps the one known.
+      await send(setup, [{ ...completion('gus', 'Z', 2), user: { id: 'gus' } }]);
+      expect((await app().call('GET', '/api/v1/learners?source=lms.example&externalId=gus', { token: setup.token })).body.items[0].email).toBe('gus@example.org');
+    });
+
+    it("refuses events that pose as Laurel's own badge events", async () => {
+      const setup = await setUpIssuing(app(), 'Rules Reserved');
+      const badge = { uuid: 'x', user: { id: 1, is_active: true, pii: { username: 'u', email: 'u@example.org', name: '' } }, template: { uuid: setup.badgeClassId, origin: 'laurel', name: null, description: null, image_url: null } };
+      const response = await app().call('POST', '/api/v1/events', {
+        token: setup.token,
+        body: [
+          { ...completion('hal', 'A', 90), source: 'laurel' },
+          { id: 'fake-1', type: openedxTypes.badgeAwarded, time: '2025-01-01T00:00:00Z', source: 'openedx/credentials/web', user: { id: '1', email: 'u@example.org' }, data: badge },
+          { id: 'credly-1', type: openedxTypes.badgeAwarded, time: '2025-01-01T00:00:00Z', source: 'openedx/credentials/web', user: { id: '1', email: 'u@example.org' }, data: { ...badge, template: { ...badge.template, origin: 'credly' } } },
+        ],
+      });
+      expect(response.body.items.map((r: { status: string; reason?: string }) => [r.status, r.reason])).toEqual([
+        ['rejected', 'source "laurel" is reserved for Laurel\'s own badge events'],
+        ['rejected', 'template.origin "laurel" is reserved for Laurel\'s own badge events'],
+        ['accepted', undefined],
+      ]);
+    });
+
     it("keeps each organisation's rules, events and learners to itself", async () => {
       const a = await setUpIssuing(app(), 'Rules Tenant A');
       const b = await setUpIssuing(app(), 'Rules Tenant B');

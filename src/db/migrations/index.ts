@@ -4,6 +4,7 @@ import * as issuing from './0002-issuing.js';
 import * as rules from './0003-rules.js';
 import * as providers from './0004-providers.js';
 import * as providerIssuing from './0005-provider-issuing.js';
+import * as eventTypes from './0006-event-types.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003-rules': rules,
   '0004-providers': providers,
   '0005-provider-issuing': providerIssuing,
+  '0006-event-types': eventTypes,
 };

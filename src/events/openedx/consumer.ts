@@ -25,6 +25,8 @@ export interface BusConsumerOptions {
   /** Where a newly created group starts: `0` processes everything the stream still holds. */
   startId?: string;
   onError?: (error: unknown) => void;
+  /** Called on the first successful read after failures, with how many turns failed in a row. */
+  onRecovered?: (failures: number) => void;
 }
 
 export interface ConsumerStats {
@@ -43,11 +45,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class BusConsumer {
   readonly stats: ConsumerStats = { batches: 0, acknowledged: 0, claimed: 0, failures: 0 };
-  readonly #options: Required<Omit<BusConsumerOptions, 'onError'>> & Pick<BusConsumerOptions, 'onError'>;
+  readonly #options: Required<Omit<BusConsumerOptions, 'onError' | 'onRecovered'>> & Pick<BusConsumerOptions, 'onError' | 'onRecovered'>;
   #connection: Redis | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
   #reading = false;
+  #groupReady = false;
+  #failuresInARow = 0;
   #ownPendingFirst = true;
   #claimCursor = '0-0';
   #nextClaimAt = 0;
@@ -63,13 +67,15 @@ export class BusConsumer {
     };
   }
 
-  /** Creates the group if needed and starts consuming in the background. */
+  /**
+   * Starts consuming in the background, creating the group first if needed. Redis being away does
+   * not make it fail: like every later failure, that is reported through `onError` and retried.
+   */
   async start(): Promise<void> {
     if (this.#loop) throw new Error('consumer already started');
     this.#connection = this.#options.redis.duplicate();
     // Connection trouble surfaces as failed reads, which the loop retries; not as crashes.
     this.#connection.on('error', () => undefined);
-    await this.#ensureGroup();
     this.#loop = this.#run();
   }
 
@@ -99,15 +105,20 @@ export class BusConsumer {
   async #run(): Promise<void> {
     while (!this.#stopping) {
       try {
+        if (!this.#groupReady) await this.#ensureGroup();
+        this.#groupReady = true;
         const entries = await this.#nextEntries();
         if (entries.length > 0) await this.#handle(entries);
+        if (this.#failuresInARow > 0) this.#options.onRecovered?.(this.#failuresInARow);
+        this.#failuresInARow = 0;
       } catch (error) {
         if (this.#stopping) break;
         this.stats.failures += 1;
+        this.#failuresInARow += 1;
         this.#options.onError?.(error);
         this.#ownPendingFirst = true;
         // Redis restarted without persistence: the stream and group are gone.
-        if (String((error as Error).message).includes('NOGROUP')) await this.#ensureGroup().catch(() => undefined);
+        if (String((error as Error).message).includes('NOGROUP')) this.#groupReady = false;
         await sleep(this.#options.retryDelayMs);
       }
     }
