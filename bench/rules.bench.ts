@@ -6,54 +6,32 @@ import { createEventTypeRegistry } from '../src/events/registry.js';
 import { compileRuleIndex } from '../src/rules/compile.js';
 import { evaluateEvent, type EvaluateOptions } from '../src/rules/evaluate.js';
 import type { BadgeClassRules, LearnerBadgeState } from '../src/rules/model.js';
+import { badgeClassCount, badgeCourses, benchBadgeRules, learnerCount, passingStatus } from './openedx-workload.js';
 import { perSecond, printResult } from './support.js';
 
-const courses = 150;
-const learners = 10_000;
 const events = 400_000;
-const courseKey = (n: number) => `course-v1:Bench+C${n % courses}+2025`;
 
-const ruleSets: BadgeClassRules[] = Array.from({ length: 100 }, (_, b) => ({
-  badgeClassId: `bc_${b}`,
-  reawardAfterRevoke: b % 2 === 0,
-  requirements: [0, 1, 2].map((r) => ({
-    id: `bc_${b}_r${r}`,
-    eventType: openedxTypes.coursePassingStatusUpdated,
-    // (A|B)&C: the first two are alternatives.
-    ...(r < 2 ? { group: 'ab' } : {}),
-    rules: [
-      { path: 'is_passing', op: 'eq' as const, value: 'true' },
-      { path: 'course.course_key', op: 'eq' as const, value: courseKey(b + r * 37) },
-    ],
-  })),
-  penalties: [
-    {
-      id: `bc_${b}_p`,
-      eventType: openedxTypes.coursePassingStatusUpdated,
-      rules: [
-        { path: 'is_passing', op: 'eq' as const, value: 'false' },
-        { path: 'course.course_key', op: 'eq' as const, value: courseKey(b + 74) },
-      ],
-      requirementIds: [`bc_${b}_r2`],
-    },
-  ],
-}));
+const ruleSets: BadgeClassRules[] = Array.from({ length: badgeClassCount }, (_, b) => {
+  const { reawardAfterRevoke, requirements, penalty } = benchBadgeRules(b);
+  return {
+    badgeClassId: `bc_${b}`,
+    reawardAfterRevoke,
+    requirements: requirements.map((requirement, r) => ({ id: `bc_${b}_r${r}`, ...requirement })),
+    penalties: [{ id: `bc_${b}_p`, ...penalty, requirementIds: [`bc_${b}_r2`] }],
+  };
+});
 
 const index = compileRuleIndex(ruleSets, createEventTypeRegistry());
 // Each learner sees about ten events per pass over the stream, so badges are earned and revoked.
 const stream: NormalizedEvent[] = Array.from({ length: 100_000 }, (_, i) => {
-  const user = (i * 7919) % learners;
+  const user = (i * 7919) % learnerCount;
   return {
     id: `e${i}`,
     type: openedxTypes.coursePassingStatusUpdated,
     time: '2025-03-01T10:00:00+00:00',
     source: 'openedx/lms/web',
     user: { id: String(user), email: `u${user}@example.com` },
-    data: {
-      is_passing: i % 10 !== 0,
-      course: { course_key: courseKey(Math.floor(i / 7) * 13 + (i % 7) * 17), display_name: '', start: null, end: null },
-      user: { id: user, is_active: true, pii: { username: `u${user}`, email: `u${user}@example.com`, name: '' } },
-    },
+    data: passingStatus(user, (Math.floor(i / 7) * 13 + (i % 7) * 17) % badgeCourses, i % 10 !== 0),
   };
 });
 
@@ -81,7 +59,7 @@ const fast = run({}, events);
 run({ explain: 'all' }, 5_000);
 const full = run({ explain: 'all' }, events / 10);
 printResult({
-  badgeClasses: 100,
+  badgeClasses: badgeClassCount,
   requirements: 300,
   events,
   eventsPerSecond: perSecond(events, fast.ms),

@@ -44,6 +44,8 @@ export interface EventBusConfig {
   prefix: string;
   /** The organisation whose rules bus events feed and whose rule awards are published back. */
   organizationId: string;
+  /** Approximate cap Laurel's badge events trim the stream to (`XADD MAXLEN ~`), as upstream producers do. */
+  maxLen: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,7 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_EVENT_BUS_URL', default: '(unset: bus off)', description: '`redis://…` or `rediss://…` of the Open edX event bus (`openedx/event-bus-redis`); when set, workers consume learning events from it and publish badge awarded/revoked events to it (docs/event-bus.md).' },
   { variable: 'LAUREL_EVENT_BUS_PREFIX', default: '(unset: no prefix)', description: 'The Open edX `EVENT_BUS_TOPIC_PREFIX` (Tutor uses `dev`): streams are named `<prefix>-learning-badges-lifecycle`.' },
   { variable: 'LAUREL_EVENT_BUS_ORGANIZATION', default: '(required with the bus)', description: 'Id (`org_…`) of the organisation that bus events belong to; only its rule awards are published to the bus.' },
+  { variable: 'LAUREL_EVENT_BUS_MAX_LEN', default: '10000', description: 'Approximate length Laurel trims the stream to when it publishes (`XADD MAXLEN ~`); set it to upstream\'s `EVENT_BUS_REDIS_STREAM_MAX_LEN`, so Laurel never trims a backlog that upstream keeps.' },
   { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
@@ -153,7 +156,7 @@ function eventBus(env: Env): EventBusConfig | undefined {
   if (!isId('organization', organizationId)) throw new ConfigError('LAUREL_EVENT_BUS_ORGANIZATION', `"${organizationId}" is not an organisation id (org_…)`);
   const prefix = env.LAUREL_EVENT_BUS_PREFIX?.trim() ?? '';
   if (!/^[\w.-]*$/.test(prefix)) throw new ConfigError('LAUREL_EVENT_BUS_PREFIX', `expected letters, digits, ".", "_" or "-", got "${prefix}"`);
-  return { url: busUrl, prefix, organizationId };
+  return { url: busUrl, prefix, organizationId, maxLen: integer(env, 'LAUREL_EVENT_BUS_MAX_LEN', 10_000, 1, 1_000_000_000) };
 }
 
 export function loadConfig(env: Env = process.env): Config {

@@ -11,6 +11,7 @@ const admin = () => import('./cli/admin.js');
 const server = () => import('./cli/serve.js');
 const issuing = () => import('./cli/issuing.js');
 const providers = () => import('./cli/providers.js');
+const openedxImport = () => import('./cli/openedx-import.js');
 
 function program(): Command {
   const laurel = new Command('laurel')
@@ -67,6 +68,22 @@ function program(): Command {
     .argument('<award-id>')
     .option('--json', "print JSON: the award's delivery")
     .action(async (awardId, options) => (await providers()).retryDelivery(awardId, options));
+
+  laurel
+    .command('import')
+    .description('Import configuration from other badge systems.')
+    .command('openedx-badges')
+    .description(
+      'Import an Open edX Credentials badges export (manage.py dumpdata badges core.user credentials.usercredential): templates become badge classes with their rules, progress becomes learner rule states. Idempotent; see docs/openedx-import.md.',
+    )
+    .argument('<file>', 'the dumpdata JSON file')
+    .requiredOption('--org <id-or-name>', 'organisation to import into')
+    .requiredOption('--issuer <id>', 'issuer of the new badge classes')
+    .option('--image <file>', 'PNG or SVG image for the new badge classes (default: a neutral placeholder)')
+    .option('--learner-source <source>', 'source of the learners\' events, as the event bus or API sends it', 'openedx/lms/web')
+    .option('--dry-run', 'print what would be imported and change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (file, options) => (await openedxImport()).importOpenedxBadges(file, options));
 
   const client = laurel.command('client').description('Manage API clients (OAuth2 client credentials).');
   client

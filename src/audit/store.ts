@@ -70,3 +70,23 @@ export async function listAuditEvents(db: Db, organizationId: string, query: Aud
     nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
+
+/**
+ * What the operator's command line recorded `action` on under each of `requestIds` (used as
+ * correlation ids), by request id: how a repeated command finds what an earlier run created.
+ */
+export async function cliTargetsByRequestId(db: Db, organizationId: string, action: string, requestIds: readonly string[]): Promise<Map<string, string>> {
+  if (requestIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['request_id', 'target_id'])
+    .where('organization_id', '=', organizationId)
+    .where('actor_type', '=', 'cli')
+    .where('action', '=', action)
+    .where('request_id', 'in', requestIds)
+    .where('target_id', 'is not', null)
+    // Oldest last, so that it wins should two runs ever have raced.
+    .orderBy('id', 'desc')
+    .execute();
+  return new Map(rows.map((row) => [row.request_id!, row.target_id!]));
+}

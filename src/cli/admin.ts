@@ -5,8 +5,7 @@ import { describeConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../kernel/clock.js';
 import { cliContext, initializeOrganization } from '../tenancy/initialize.js';
-import { findOrganizationByIdOrName } from '../tenancy/organizations.js';
-import { CliError, loadConfigOrExit, openRuntime, printJson, type Runtime } from './runtime.js';
+import { CliError, loadConfigOrExit, openRuntime, organizationNamed, printJson, type Runtime } from './runtime.js';
 import { openConfiguredDatabase } from '../bootstrap.js';
 
 /** Runs `work` with an open runtime and always closes the database afterwards. */
@@ -75,11 +74,7 @@ function parseGrace(value: string | undefined): number | undefined {
 const describeClient = (client: ApiClient) =>
   `${client.id}  ${client.name}  [${client.scopes.join(' ')}]${client.revokedAt ? `  revoked ${client.revokedAt.toISOString()}` : ''}`;
 
-async function organizationOf(runtime: Runtime, idOrName: string) {
-  const organization = await findOrganizationByIdOrName(runtime.database.db, idOrName);
-  if (!organization) throw new CliError(`no organisation with id or name "${idOrName}"`);
-  return organization;
-}
+const organizationOf = (runtime: Runtime, idOrName: string) => organizationNamed(runtime.database.db, idOrName);
 
 async function clientById(runtime: Runtime, id: string): Promise<ApiClient> {
   const client = await findClientById(runtime.database.db, id);

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { loadConfigOrExit, openRuntime, printJson, CliError } from './runtime.js';
+import { loadConfigOrExit, openRuntime, printJson, readInputFile, CliError } from './runtime.js';
 import { cliContext } from '../tenancy/initialize.js';
 import { parseBulkCsv } from '../awards/bulk-rows.js';
 import { BootstrapError, openConfiguredDatabase, resolveMasterSecret } from '../bootstrap.js';
@@ -7,14 +6,6 @@ import { createServices } from '../app.js';
 import { createDocumentLoader } from '../credentials/document-loader.js';
 import { verifyCredential } from '../credentials/verification.js';
 import { systemClock } from '../kernel/clock.js';
-
-function readInput(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 2);
-  }
-}
 
 /** A one-line progress bar on stderr (only when it is a terminal, so logs stay clean). */
 function progressBar(label: string): { update(done: number, total: number): void; finish(): void } {
@@ -37,7 +28,7 @@ function progressBar(label: string): { update(done: number, total: number): void
 
 /** `laurel issue --badge-class ID --csv FILE`: the bulk issue of the API, run here with a progress bar. */
 export async function issueFromCsv(options: { badgeClass: string; csv: string; json?: boolean }): Promise<void> {
-  const rows = parseBulkCsv(readInput(options.csv).toString('utf8'));
+  const rows = parseBulkCsv(readInputFile(options.csv).toString('utf8'));
   const runtime = await openRuntime({ migrate: true });
   const { issuing } = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
   try {
@@ -65,7 +56,7 @@ export async function issueFromCsv(options: { badgeClass: string; csv: string; j
  * and status lists come from the database when it can be opened; did:key needs nothing.
  */
 export async function verifyFile(file: string, options: { json?: boolean }): Promise<void> {
-  const input = readInput(file);
+  const input = readInputFile(file);
   const config = loadConfigOrExit();
   let database;
   let note: string | null = null;

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { BootstrapError, openConfiguredDatabase, resolveMasterSecret } from '../bootstrap.js';
-import type { OpenedDatabase } from '../db/database.js';
+import type { Db, OpenedDatabase } from '../db/database.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../kernel/errors.js';
 import type { MasterSecret } from '../kernel/secrets.js';
+import { findOrganizationByIdOrName, type Organization } from '../tenancy/organizations.js';
 
 /** A failure the operator can act on: printed as one line, no stack trace. */
 export class CliError extends Error {
@@ -72,4 +74,20 @@ export function reportFailure(error: unknown): number {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The bytes of a file named on the command line; a missing or unreadable file is a usage error. */
+export function readInputFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 2);
+  }
+}
+
+/** The organisation an operator named on the command line, by id or name. */
+export async function organizationNamed(db: Db, idOrName: string): Promise<Organization> {
+  const organization = await findOrganizationByIdOrName(db, idOrName);
+  if (!organization) throw new CliError(`no organisation with id or name "${idOrName}"`);
+  return organization;
 }

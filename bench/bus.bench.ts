@@ -1,0 +1,218 @@
+/**
+ * The Open edX event bus end to end, on PostgreSQL and Redis, through real `laurel worker`
+ * processes: upstream-wire-format course passing status events on the Redis stream → consumer →
+ * event log → `events.process` jobs → rule decisions (and the awards and bus publications they
+ * cause). Rules: the rules benchmark's 100 badge classes × 3 requirements (+1 penalty each).
+ *
+ *   backlog  100,000 events of 10,000 learners already on the stream when the workers start;
+ *            events/s from the workers being up to the last decision recorded.
+ *   steady   1,000 events/s for 20 s; latency of each event from its XADD (the stream entry's
+ *            time) to its decision row (`rule_decisions.created_at`, the deciding transaction's
+ *            start), p50/p95/p99.
+ *
+ * Learners pass or fail courses of a catalogue of 600, of which the first 150 lead to badges, so
+ * about 1 in 200 events completes a badge and is awarded (a signed credential) in the decision's
+ * transaction. Settings: BENCH_BUS_WORKERS (worker processes, default 1), BENCH_CPU_PROF (a folder:
+ * the workers write V8 CPU profiles there when they stop), BENCH_REDIS_URL or TEST_REDIS_URL,
+ * BENCH_DATABASE_URL or TEST_DATABASE_URL.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { Redis } from 'ioredis';
+import type { Db } from '../src/db/database.js';
+import { openedxTypes } from '../src/events/openedx/event-types.js';
+import { badgesTopic, streamName } from '../src/events/openedx/wire.js';
+import { newId } from '../src/kernel/ids.js';
+import { MasterSecret } from '../src/kernel/secrets.js';
+import { freshDatabase } from '../test/support/databases.js';
+import { startLaurel, workerReady, type LaurelProcess } from '../test/support/laurel-process.js';
+import { produce, type LmsEvent } from '../test/support/lms-producer.js';
+import { seedRuleBadges } from '../test/support/rule-badges.js';
+import { ensureBuilt } from '../scripts/build.mjs';
+import { badgeClassCount, benchBadgeRules, learnerCount, passingStatus } from './openedx-workload.js';
+import { benchPostgresUrl, perSecond, printResult } from './support.js';
+
+const backlogEvents = 100_000;
+const steadyRate = 1_000;
+const steadySeconds = 20;
+const courseCatalogue = 600;
+const workers = Number(process.env.BENCH_BUS_WORKERS ?? 1);
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
+const profileDir = process.env.BENCH_CPU_PROF;
+const secret = 'bench-secret-bench-secret-bench-secret!';
+
+/** A deterministic 32-bit mix, so every run sends the same events. */
+function mix(n: number): number {
+  let x = Math.imul(n ^ 0x9e3779b9, 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Event `i`: each learner gets every 10,000th event; 1 in 10 is a fail. */
+function benchEvent(i: number): LmsEvent {
+  const user = (i * 7919) % learnerCount;
+  return { type: openedxTypes.coursePassingStatusUpdated, payload: passingStatus(user, mix(i) % courseCatalogue, mix(i + 0x5bd1e995) % 10 !== 0) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function countOf(db: Db, table: 'rule_decisions' | 'awards'): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+async function queueIdle(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from jobs where status in ('pending', 'running')`.execute(db);
+  return rows[0]?.n === 0;
+}
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+const clockTicks = existsSync('/proc/self/stat') ? Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) : 0;
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux); 0 once it is gone. */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used so far by the workers and by the database server processes serving this database,
+ * by process id. On a shared machine this, not wall time, says what the work costs.
+ */
+async function cpuSnapshot(db: Db, workers: readonly LaurelProcess[]): Promise<{ workers: Map<number, number>; database: Map<number, number> }> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+  const of = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
+  return { workers: of(workers.map((p) => p.child.pid!)), database: of(rows.map((row) => row.pid)) };
+}
+
+function cpuBetween(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: Awaited<ReturnType<typeof cpuSnapshot>>) {
+  const used = (from: Map<number, number>, to: Map<number, number>) => [...to].reduce((sum, [pid, seconds]) => sum + seconds - (from.get(pid) ?? 0), 0);
+  return { workers: Math.round(used(before.workers, after.workers) * 10) / 10, database: Math.round(used(before.database, after.database) * 10) / 10 };
+}
+
+const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
+/** Sends `rate` events a second for `seconds`, in small pipelines every 10 ms; returns event id → entry time (ms). */
+async function produceSteadily(redis: Redis, stream: string, first: number, rate: number, seconds: number): Promise<Map<string, number>> {
+  const entryTimes = new Map<string, number>();
+  const total = rate * seconds;
+  const started = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000));
+    if (due > sent) {
+      const events = Array.from({ length: due - sent }, (_, n) => ({ ...benchEvent(first + sent + n), id: randomUUID() }));
+      const ids = await produce(redis, stream, events);
+      events.forEach((event, n) => entryTimes.set(event.id, Number(ids[n]!.split('-')[0])));
+      sent = due;
+    }
+    await sleep(10);
+  }
+  return entryTimes;
+}
+
+async function decisionLatencies(db: Db, entryTimes: Map<string, number>): Promise<number[]> {
+  const { rows } = await sql<{ external_id: string; decided: Date }>`
+    select e.external_id, d.created_at as decided from rule_decisions d join learning_events e on e.id = d.event_id
+    where e.external_id = any(${[...entryTimes.keys()]})`.execute(db);
+  return rows.map((row) => row.decided.getTime() - entryTimes.get(row.external_id)!).sort((a, b) => a - b);
+}
+
+async function run(databaseUrl: string, busUrl: string) {
+  const database = await freshDatabase('postgres', databaseUrl);
+  const redis = new Redis(busUrl);
+  const prefix = `bench-${randomUUID()}`;
+  const stream = streamName(badgesTopic, prefix);
+  const organizationId = newId('organization');
+  const processes: LaurelProcess[] = [];
+  try {
+    const { db } = database;
+    await seedRuleBadges(
+      db,
+      new MasterSecret(secret),
+      organizationId,
+      Array.from({ length: badgeClassCount }, (_, b) => {
+        const { reawardAfterRevoke, requirements, penalty } = benchBadgeRules(b);
+        return { name: `Bench badge ${b}`, reawardAfterRevoke, requirements, penalties: (ids) => [{ ...penalty, requirementIds: [ids[2]!] }] };
+      }),
+    );
+
+    for (let sent = 0; sent < backlogEvents; sent += 2_000) {
+      await produce(redis, stream, Array.from({ length: 2_000 }, (_, n) => benchEvent(sent + n)));
+    }
+
+    const env = {
+      DATABASE_URL: database.url!,
+      LAUREL_SECRET: secret,
+      LAUREL_PUBLIC_URL: 'https://badges.example.edu',
+      LAUREL_LOG_LEVEL: 'warn',
+      LAUREL_EVENT_BUS_URL: busUrl,
+      LAUREL_EVENT_BUS_PREFIX: prefix,
+      LAUREL_EVENT_BUS_ORGANIZATION: organizationId,
+      // Laurel's own publications must not trim the backlog (upstream producers would be set alike).
+      LAUREL_EVENT_BUS_MAX_LEN: String(2 * backlogEvents),
+    };
+    const started = Date.now();
+    processes.push(...(await Promise.all(Array.from({ length: workers }, () => startLaurel('worker', env, workerReady, { nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] })))));
+    const up = Date.now();
+    const cpuAtStart = clockTicks ? await cpuSnapshot(db, processes) : undefined;
+    await until('every backlog decision', async () => (await countOf(db, 'rule_decisions')) >= backlogEvents, 600_000);
+    const cpu = cpuAtStart && cpuBetween(cpuAtStart, await cpuSnapshot(db, processes));
+    const { rows: spans } = await sql<{ recorded: Date; decided: Date }>`
+      select (select max(received_at) from learning_events) as recorded, (select max(created_at) from rule_decisions) as decided`.execute(db);
+    const { recorded, decided } = spans[0]!;
+    await until('the backlog jobs (awards, publications) to finish', () => queueIdle(db), 600_000);
+    const settled = Date.now();
+    const backlog = {
+      events: backlogEvents,
+      startSeconds: (up - started) / 1000,
+      recordedPerSecond: perSecond(backlogEvents, recorded.getTime() - up),
+      decidedPerSecond: perSecond(backlogEvents, decided.getTime() - up),
+      // Until the last decision, excluding the bench's own polling connection only approximately.
+      cpuSeconds: cpu,
+      decidedPerCpuSecond: cpu && perSecond(backlogEvents, (cpu.workers + cpu.database) * 1000),
+      awards: await countOf(db, 'awards'),
+      allJobsDoneSeconds: (settled - up) / 1000,
+    };
+
+    const entryTimes = await produceSteadily(redis, stream, backlogEvents, steadyRate, steadySeconds);
+    await until('every steady decision', async () => (await countOf(db, 'rule_decisions')) >= backlogEvents + entryTimes.size, 120_000);
+    const latencies = await decisionLatencies(db, entryTimes);
+    const steady = {
+      events: entryTimes.size,
+      ratePerSecond: steadyRate,
+      latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) },
+      awards: (await countOf(db, 'awards')) - backlog.awards,
+    };
+    const warnings = processes.flatMap((p) => p.lines).filter((line) => line.startsWith('{')).length;
+    return { workers, badgeClasses: badgeClassCount, requirements: badgeClassCount * 3, learners: learnerCount, backlog, steady, loggedWarnings: warnings };
+  } catch (error) {
+    process.stderr.write(`${processes.flatMap((p) => p.lines).slice(-50).join('\n')}\n`);
+    throw error;
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await redis.del(stream);
+    redis.disconnect();
+    await database.close();
+  }
+}
+
+await ensureBuilt();
+printResult({
+  target: { backlogDecidedPerSecond: 5_000, steadyP99Ms: 100 },
+  ...(benchPostgresUrl && redisUrl ? await run(benchPostgresUrl, redisUrl) : { skipped: 'needs PostgreSQL (BENCH_DATABASE_URL / TEST_DATABASE_URL) and Redis (BENCH_REDIS_URL / TEST_REDIS_URL)' }),
+});
