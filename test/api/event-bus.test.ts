@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openedxTypes } from '../../src/events/openedx/event-types.js';
-import { badgesTopic, decodeMessage, encodeMessage, pythonIsoTime, streamName } from '../../src/events/openedx/wire.js';
-import { newId } from '../../src/kernel/ids.js';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { databaseKinds, describeWithRedis, redisUrl } from '../support/databases.js';
+import { decodeMessage } from '../../src/events/openedx/wire.js';
+import { useBusApp } from '../support/bus-app.js';
+import { describeWithRedis } from '../support/databases.js';
 import { setUpIssuing, waitFor, type IssuingSetup } from '../support/issuing.js';
+import { lmsEntry } from '../support/lms-producer.js';
 
 const courseKey = 'course-v1:LaurelX+Data101+2025';
-const lmsSource = 'openedx/lms/web';
 
 const passingPayload = (userId: number) => ({
   is_passing: true,
@@ -18,55 +16,37 @@ const passingPayload = (userId: number) => ({
 });
 
 /** A course passing status event as edx-platform puts it on the bus. */
-function passingStatusEntry(userId: number) {
-  const headers = { type: openedxTypes.coursePassingStatusUpdated, id: randomUUID(), source: lmsSource, time: pythonIsoTime(new Date()), minorversion: '0', sourcehost: 'lms', sourcelib: '9.15.0' };
-  return encodeMessage(headers, passingPayload(userId));
-}
+const passingStatusEntry = (userId: number) => lmsEntry({ type: openedxTypes.coursePassingStatusUpdated, payload: passingPayload(userId) });
 
 describeWithRedis('Open edX event bus in the running service', () => {
-  const organizationId = newId('organization');
-  const prefix = `test-${randomUUID()}`;
-  const stream = streamName(badgesTopic, prefix);
-  let app: TestApp;
-  let redis: Redis;
+  const bus = useBusApp();
+  const { organizationId, stream } = bus;
   let setup: IssuingSetup;
-
-  beforeAll(async () => {
-    redis = new Redis(redisUrl ?? '');
-    // The last kind: PostgreSQL when available, the one production runs.
-    const kind = databaseKinds[databaseKinds.length - 1]!;
-    app = await startTestApp(kind, { LAUREL_EVENT_BUS_URL: redisUrl ?? '', LAUREL_EVENT_BUS_PREFIX: prefix, LAUREL_EVENT_BUS_ORGANIZATION: organizationId }, { runWorkers: true });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await redis?.del(stream);
-    redis?.disconnect();
-  });
 
   it('awards from a passing status on the bus and publishes badge.awarded back in the upstream wire format', async () => {
     // The organisation must have the configured id; setting it up by name then finds it.
-    await app.database.db.insertInto('organizations').values({ id: organizationId, name: 'Bus University' }).execute();
-    setup = await setUpIssuing(app, 'Bus University');
+    await bus.app.database.db.insertInto('organizations').values({ id: organizationId, name: 'Bus University' }).execute();
+    setup = await setUpIssuing(bus.app, 'Bus University');
     expect(setup.organizationId).toBe(organizationId);
-    const requirement = await app.call('POST', `/api/v1/badge-classes/${setup.badgeClassId}/requirements`, {
+    const requirement = await bus.app.call('POST', `/api/v1/badge-classes/${setup.badgeClassId}/requirements`, {
       token: setup.token,
       body: { eventType: openedxTypes.coursePassingStatusUpdated, rules: [{ path: 'course.course_key', op: 'eq', value: courseKey }, { path: 'is_passing', op: 'eq', value: true }] },
     });
     expect(requirement.status, requirement.text).toBe(201);
-    expect((await app.call('POST', `/api/v1/badge-classes/${setup.badgeClassId}/activate`, { token: setup.token })).status).toBe(200);
+    expect((await bus.app.call('POST', `/api/v1/badge-classes/${setup.badgeClassId}/activate`, { token: setup.token })).status).toBe(200);
 
-    await redis.xadd(stream, '*', 'type', openedxTypes.coursePassingStatusUpdated, 'id', 'garbage', 'event_data', Buffer.from([0xff]));
-    await redis.xadd(stream, '*', ...passingStatusEntry(4242));
+    await bus.redis.xadd(stream, '*', 'type', openedxTypes.coursePassingStatusUpdated, 'id', 'garbage', 'event_data', Buffer.from([0xff]));
+    await bus.redis.xadd(stream, '*', ...passingStatusEntry(4242));
 
     const awards = await waitFor(
-      () => app.call('GET', '/api/v1/awards?recipientEmail=learner4242@example.org', { token: setup.token }),
+      () => bus.app.call('GET', '/api/v1/awards?recipientEmail=learner4242@example.org', { token: setup.token }),
       (response) => response.body.items.length > 0,
     );
     const [award] = awards.body.items;
     expect(award).toMatchObject({ badgeClassId: setup.badgeClassId, status: 'awarded' });
 
     const published = await waitFor(
-      async () => (await redis.xrangeBuffer(stream, '-', '+')).map(([id, fields]) => decodeMessage(id.toString(), fields)).filter((m) => m.headers.type === openedxTypes.badgeAwarded),
+      async () => (await bus.redis.xrangeBuffer(stream, '-', '+')).map(([id, fields]) => decodeMessage(id.toString(), fields)).filter((m) => m.headers.type === openedxTypes.badgeAwarded),
       (messages) => messages.length > 0,
     );
     expect(published).toHaveLength(1);
@@ -81,17 +61,17 @@ describeWithRedis('Open edX event bus in the running service', () => {
     });
 
     // Everything was acknowledged: the malformed entry (rejected) and Laurel's own echo (skipped) too.
-    const pending = await waitFor(async () => Number(((await redis.xpending(stream, 'laurel')) as unknown[])[0]), (count) => count === 0);
+    const pending = await waitFor(async () => Number(((await bus.redis.xpending(stream, 'laurel')) as unknown[])[0]), (count) => count === 0);
     expect(pending).toBe(0);
-    const events = await app.call('GET', '/api/v1/learners?source=openedx/laurel/web', { token: setup.token });
+    const events = await bus.app.call('GET', '/api/v1/learners?source=openedx/laurel/web', { token: setup.token });
     expect(events.body.items).toEqual([]);
   });
 
   it('fails the publication of an award permanently when the learner has no numeric LMS user id', async () => {
     const event = { id: randomUUID(), type: openedxTypes.coursePassingStatusUpdated, time: new Date().toISOString(), source: 'lms.example', user: { id: 'ann', email: 'ann@example.org' }, data: passingPayload(7) };
-    expect((await app.call('POST', '/api/v1/events', { token: setup.token, body: event })).status).toBe(202);
+    expect((await bus.app.call('POST', '/api/v1/events', { token: setup.token, body: event })).status).toBe(202);
     const failed = await waitFor(
-      () => app.call('GET', '/api/v1/jobs?kind=openedx.badge.publish&status=failed', { token: setup.token }),
+      () => bus.app.call('GET', '/api/v1/jobs?kind=openedx.badge.publish&status=failed', { token: setup.token }),
       (response) => response.body.items.length > 0,
     );
     expect(failed.body.items).toEqual([expect.objectContaining({ attempts: 1, lastError: expect.stringContaining('"ann" from lms.example, not a numeric Open edX LMS user id') })]);
