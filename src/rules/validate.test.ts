@@ -34,6 +34,13 @@ describe('rule validation against the event type schema', () => {
     ]);
   });
 
+  it('takes "None" for eq/ne on nullable fields only, as Python renders null there', () => {
+    const ccx = openedxTypes.ccxCoursePassingStatusUpdated;
+    expect(errorsOf([{ path: 'course.max_students_allowed', op: 'eq', value: 'None' }], ccx)).toEqual([]);
+    expect(errorsOf([{ path: 'created_by', op: 'ne', value: 'None' }], openedxTypes.courseEnrollmentCreated)).toEqual([]);
+    expect(errorsOf([{ path: 'user.id', op: 'eq', value: 'None' }], ccx)).toEqual([{ field: '/rules/0/value', message: 'must be a number' }]);
+  });
+
   it('refuses operators that cannot apply to the field', () => {
     expect(errorsOf([{ path: 'course.course_key', op: 'gt', value: 3 }])[0]).toMatchObject({ field: '/rules/0/op' });
     expect(errorsOf([{ path: 'is_passing', op: 'matches', value: 'T.*' }])[0]).toMatchObject({ field: '/rules/0/op' });

@@ -67,6 +67,8 @@ function valueErrors(rule: DataRule, info: KeyPathInfo | undefined, field: strin
   }
   if (!isScalar(value) || value === undefined) return error(`must be a single value for ${op}`);
   if (op === 'eq' || op === 'ne') {
+    // Python renders a null or missing value as "None": upstream rules compare nullable fields with that text.
+    if (value === 'None' && info?.nullable) return [];
     const problem = scalarFits(value, kind, true);
     return problem ? error(problem) : [];
   }
