@@ -30,6 +30,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** The Open edX event bus; `undefined` when `LAUREL_EVENT_BUS_URL` is unset (bus off). */
   eventBus: EventBusConfig | undefined;
+  /** Outgoing e-mail (award notifications); `undefined` when `LAUREL_SMTP_URL` is unset (e-mail off). */
+  mail: MailConfig | undefined;
   /** Hosts whose documents verification may fetch (other issuers' did:web, status lists); none by default. */
   verifyFetchHosts: string[];
   trustProxy: boolean;
@@ -46,6 +48,13 @@ export interface EventBusConfig {
   organizationId: string;
   /** Approximate cap Laurel's badge events trim the stream to (`XADD MAXLEN ~`), as upstream producers do. */
   maxLen: number;
+}
+
+export interface MailConfig {
+  /** `smtp://user:password@host:port` or `smtps://…`; it carries the password, so it is only ever shown masked. */
+  smtpUrl: string;
+  /** The sender of every e-mail. */
+  from: { name: string | null; address: string };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +97,8 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_EVENT_BUS_PREFIX', default: '(unset: no prefix)', description: 'The Open edX `EVENT_BUS_TOPIC_PREFIX` (Tutor uses `dev`): streams are named `<prefix>-learning-badges-lifecycle`.' },
   { variable: 'LAUREL_EVENT_BUS_ORGANIZATION', default: '(required with the bus)', description: 'Id (`org_…`) of the organisation that bus events belong to; only its rule awards are published to the bus.' },
   { variable: 'LAUREL_EVENT_BUS_MAX_LEN', default: '10000', description: 'Approximate length Laurel trims the stream to when it publishes (`XADD MAXLEN ~`); set it to upstream\'s `EVENT_BUS_REDIS_STREAM_MAX_LEN`, so Laurel never trims a backlog that upstream keeps.' },
+  { variable: 'LAUREL_SMTP_URL', default: '(unset: e-mail off)', description: '`smtp://user:password@host:port` (STARTTLS when the server offers it) or `smtps://…` (TLS from the start); when set, awards can e-mail their recipient (`notify`). Percent-encode special characters in the user and password.' },
+  { variable: 'LAUREL_MAIL_FROM', default: '(required with SMTP)', description: 'Sender of Laurel\'s e-mails: `badges@example.edu` or `Example Badges <badges@example.edu>`.' },
   { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
@@ -159,6 +170,26 @@ function eventBus(env: Env): EventBusConfig | undefined {
   return { url: busUrl, prefix, organizationId, maxLen: integer(env, 'LAUREL_EVENT_BUS_MAX_LEN', 10_000, 1, 1_000_000_000) };
 }
 
+const addressPattern = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
+
+/** `address` or `Name <address>` (the name may be quoted). */
+function mailbox(variable: string, raw: string): MailConfig['from'] {
+  const named = /^(.*?)\s*<([^<>]*)>$/.exec(raw);
+  const address = (named ? named[2]! : raw).trim();
+  if (!addressPattern.test(address)) throw new ConfigError(variable, `expected an address or "Name <address>", got "${raw}"`);
+  const name = named?.[1]!.replace(/^"(.*)"$/, '$1').trim();
+  return { name: name || null, address };
+}
+
+function mail(env: Env): MailConfig | undefined {
+  const smtpUrl = url(env, 'LAUREL_SMTP_URL', ['smtp:', 'smtps:']);
+  if (!smtpUrl) return undefined;
+  if (!new URL(smtpUrl).hostname) throw new ConfigError('LAUREL_SMTP_URL', 'needs a host: smtp://user:password@host:port');
+  const from = env.LAUREL_MAIL_FROM?.trim();
+  if (!from) throw new ConfigError('LAUREL_MAIL_FROM', 'required when LAUREL_SMTP_URL is set (an address or "Name <address>")');
+  return { smtpUrl, from: mailbox('LAUREL_MAIL_FROM', from) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'LAUREL_PORT', integer(env, 'PORT', 8080, 0, 65535), 0, 65535);
   const publicUrl = (url(env, 'LAUREL_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -191,6 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerIp: integer(env, 'LAUREL_RATE_LIMIT_IP', 600, 1, 10_000_000),
     redisUrl: url(env, 'LAUREL_REDIS_URL', ['redis:', 'rediss:']),
     eventBus: eventBus(env),
+    mail: mail(env),
     verifyFetchHosts: hostList(env, 'LAUREL_VERIFY_FETCH_HOSTS'),
     trustProxy: boolean(env, 'LAUREL_TRUST_PROXY', false),
     shutdownTimeoutSeconds: duration(env, 'LAUREL_SHUTDOWN_TIMEOUT', '30s'),
@@ -200,12 +232,21 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** The configuration as `laurel config check` prints it: secrets and credentials masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const mask = (value: string | undefined) => (value === undefined ? undefined : value.replace(/\/\/([^@/]*)@/, '//***@'));
+  // Parsed rather than matched, so a password with an unencoded "@" or ":" is masked whole.
+  const mask = (value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const parsed = new URL(value);
+    if (!parsed.username && !parsed.password) return value;
+    parsed.username = '***';
+    parsed.password = '';
+    return parsed.href;
+  };
   return {
     ...config,
     databaseUrl: mask(config.databaseUrl) ?? `embedded PGlite in ${config.dataDir}/db`,
     redisUrl: mask(config.redisUrl),
     eventBus: config.eventBus && { ...config.eventBus, url: mask(config.eventBus.url) },
+    mail: config.mail && { ...config.mail, smtpUrl: mask(config.mail.smtpUrl) },
     secret: config.secret === undefined ? `generated in ${config.dataDir}/secret` : '[set]',
   };
 }

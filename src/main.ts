@@ -46,6 +46,7 @@ function program(): Command {
     .description('Issue a badge class to every row of a CSV file (email,name,evidence_url,narrative,issued_on,expires_on), with a progress bar.')
     .requiredOption('--badge-class <id>', 'the badge class to award')
     .requiredOption('--csv <file>', 'the roster')
+    .option('--notify', 'e-mail each recipient awarded (sent by the job workers; needs LAUREL_SMTP_URL)')
     .option('--json', 'print JSON: the bulk issue with its counts and rejected rows')
     .action(async (options) => (await issuing()).issueFromCsv(options));
   laurel

@@ -38,6 +38,16 @@ describe('laurel command', () => {
     expect(serve.stderr).toContain('DATABASE_URL: must start with postgres:// or postgresql://');
   });
 
+  it('config check shows the SMTP settings without their password', { timeout: 60_000 }, async () => {
+    const smtp = { LAUREL_SMTP_URL: 'smtp://mailer:s3cret@smtp.example.edu:587', LAUREL_MAIL_FROM: 'Example Badges <badges@example.edu>' };
+    const text = await laurel(['config', 'check'], smtp);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('mail: {"smtpUrl":"smtp://***@smtp.example.edu:587","from":{"name":"Example Badges","address":"badges@example.edu"}}');
+    const json = await laurel(['config', 'check', '--json'], smtp);
+    expect(JSON.parse(json.stdout).mail.smtpUrl).toBe('smtp://***@smtp.example.edu:587');
+    expect(text.stdout + text.stderr + json.stdout + json.stderr).not.toContain('s3cret');
+  });
+
   it('init --json creates an organisation, an owner and working credentials, idempotently', { timeout: 120_000 }, async () => {
     const first = await laurel(['init', '--org', 'CLI University', '--admin-email', 'registrar@cli.example', '--json']);
     expect(first.code).toBe(0);
@@ -144,6 +154,9 @@ describe('laurel issue and laurel verify', () => {
       const missing = await laurel(['issue', '--badge-class', 'bc_nope', '--csv', csv], issueEnv);
       expect(missing.code).toBe(1);
       expect(missing.stderr.trim()).toBe('laurel: no badge class with id "bc_nope"');
+      const unsendable = await laurel(['issue', '--badge-class', badgeClassId, '--csv', csv, '--notify'], issueEnv);
+      expect(unsendable.code).toBe(1);
+      expect(unsendable.stderr).toContain('does not send e-mail');
 
       // Export one credential straight from the database, then verify the file with the CLI.
       const { openDatabase } = await import('../src/db/database.js');

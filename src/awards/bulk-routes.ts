@@ -5,7 +5,7 @@ import type { Api } from '../http/schemas.js';
 import { Body, IdParams, responses, StringEnum, Timestamp, NullableTimestamp } from '../http/schemas.js';
 import { AppError } from '../kernel/errors.js';
 import { maxBulkRows, parseBulkCsv, type BulkRowInput } from './bulk-rows.js';
-import type { BulkIssueService } from './bulk.js';
+import type { BulkIssueOptions, BulkIssueService } from './bulk.js';
 
 const BulkIssueSchema = Type.Object(
   {
@@ -14,12 +14,15 @@ const BulkIssueSchema = Type.Object(
     status: StringEnum(['pending', 'done'] as const),
     total: Type.Integer(),
     done: Type.Integer(),
+    notify: Type.Boolean({ description: 'Whether every recipient awarded is e-mailed.' }),
     counts: Type.Object({ awarded: Type.Integer(), alreadyHeld: Type.Integer(), rejected: Type.Integer() }),
     createdAt: Timestamp,
     finishedAt: NullableTimestamp,
   },
   { $id: 'BulkIssue' },
 );
+
+const Notify = Type.Optional(Type.Boolean({ description: 'E-mail each recipient awarded (not those who already hold the badge); 422 while e-mail is off.' }));
 
 const RowSchema = Body({
   email: Type.Optional(Type.String({ maxLength: 1000 })),
@@ -49,24 +52,27 @@ export function registerBulkIssueRoutes(app: Api, bulk: BulkIssueService, wakeWo
           tags,
           summary: 'Start a bulk issue',
           description:
-            'Send `text/csv` (header `email,name,evidence_url,narrative,issued_on,expires_on`, `email` required) with `?badgeClassId=`, or JSON `{badgeClassId, rows: [...]}` with the same fields. Answers 202; rows are issued by a job. Invalid rows are rejected with a reason and never stop valid ones.',
-          querystring: Type.Object({ badgeClassId: Type.Optional(Type.String({ maxLength: 100 })) }),
-          body: Type.Union([Type.String(), Body({ badgeClassId: Type.String({ maxLength: 100 }), rows: Type.Array(RowSchema, { minItems: 1, maxItems: maxBulkRows }) })]),
+            'Send `text/csv` (header `email,name,evidence_url,narrative,issued_on,expires_on`, `email` required) with `?badgeClassId=` (and `&notify=true` to e-mail recipients), or JSON `{badgeClassId, rows: [...], notify?}` with the same fields. Answers 202; rows are issued by a job. Invalid rows are rejected with a reason and never stop valid ones.',
+          querystring: Type.Object({ badgeClassId: Type.Optional(Type.String({ maxLength: 100 })), notify: Notify }),
+          body: Type.Union([Type.String(), Body({ badgeClassId: Type.String({ maxLength: 100 }), rows: Type.Array(RowSchema, { minItems: 1, maxItems: maxBulkRows }), notify: Notify })]),
           response: responses({ 202: Type.Ref('BulkIssue') }),
         },
       },
       async (request, reply) => {
         let badgeClassId: string | undefined;
         let rows: BulkRowInput[];
+        let options: BulkIssueOptions;
         if (typeof request.body === 'string') {
           badgeClassId = request.query.badgeClassId;
           rows = parseBulkCsv(request.body);
+          options = { notify: request.query.notify, notifyField: 'querystring/notify' };
         } else {
           badgeClassId = request.body.badgeClassId;
           rows = request.body.rows;
+          options = { notify: request.body.notify, notifyField: 'body/notify' };
         }
         if (!badgeClassId) throw new AppError('validation_failed', 'badgeClassId is required (query parameter for CSV).', { errors: [{ field: 'querystring/badgeClassId', message: 'is required' }] });
-        const created = await bulk.create(contextOf(request.principal!, request.id), badgeClassId, rows);
+        const created = await bulk.create(contextOf(request.principal!, request.id), badgeClassId, rows, options);
         wakeWorkers();
         return reply.status(202).header('location', `/api/v1/awards/bulk/${created.id}`).send(created);
       },

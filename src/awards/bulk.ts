@@ -28,9 +28,17 @@ export interface BulkIssue {
   status: 'pending' | 'done';
   total: number;
   done: number;
+  /** Whether every recipient awarded is e-mailed. */
+  notify: boolean;
   counts: { awarded: number; alreadyHeld: number; rejected: number };
   createdAt: Date;
   finishedAt: Date | null;
+}
+
+export interface BulkIssueOptions {
+  notify?: boolean;
+  /** Where the request carried `notify`, for the error that refuses it while e-mail is off. */
+  notifyField?: string;
 }
 
 /** The job payload: who asked, so the awards are audited as theirs. */
@@ -48,21 +56,22 @@ interface BulkJobPayload {
 export class BulkIssueService {
   constructor(private readonly options: { db: Db; awards: AwardService; catalog: IssuingCatalog }) {}
 
-  async create(context: OperationContext, badgeClassId: string, rows: BulkRowInput[]): Promise<BulkIssue> {
+  async create(context: OperationContext, badgeClassId: string, rows: BulkRowInput[], options: BulkIssueOptions = {}): Promise<BulkIssue> {
     if (rows.length === 0) throw new AppError('unprocessable', 'The bulk issue has no rows.');
+    if (options.notify) this.options.awards.requireEmail(options.notifyField);
     if (rows.length > maxBulkRows) throw new AppError('payload_too_large', `At most ${maxBulkRows} rows per bulk issue; split the file.`);
     // Refuse an unknown or archived badge class now, not row by row later.
     await this.options.catalog.badgeClassForIssuing(context.organizationId, badgeClassId);
     const id = newId('bulkIssue');
     await inTransaction(this.options.db, async (tx) => {
-      await tx.insertInto('bulk_issues').values({ id, organization_id: context.organizationId, badge_class_id: badgeClassId, total: rows.length }).execute();
+      await tx.insertInto('bulk_issues').values({ id, organization_id: context.organizationId, badge_class_id: badgeClassId, total: rows.length, notify: options.notify ?? false }).execute();
       for (let start = 0; start < rows.length; start += 1000) {
         await tx
           .insertInto('bulk_issue_rows')
           .values(rows.slice(start, start + 1000).map((input, offset) => ({ bulk_issue_id: id, row_number: start + offset + 1, input: JSON.stringify(input) })))
           .execute();
       }
-      await recordAudit(tx, context, { action: 'bulk_issue.created', target: { type: 'bulk_issue', id }, details: { badgeClassId, rows: rows.length } });
+      await recordAudit(tx, context, { action: 'bulk_issue.created', target: { type: 'bulk_issue', id }, details: { badgeClassId, rows: rows.length, notify: options.notify ?? false } });
       await enqueue(tx, bulkIssueJob, { bulkIssueId: id, context } satisfies BulkJobPayload, { organizationId: context.organizationId });
     });
     return this.get(context, id);
@@ -85,6 +94,7 @@ export class BulkIssueService {
       status: row.finished_at ? 'done' : 'pending',
       total: row.total,
       done: row.done,
+      notify: row.notify,
       counts: { awarded: count('awarded'), alreadyHeld: count('already_held'), rejected: count('rejected') },
       createdAt: row.created_at,
       finishedAt: row.finished_at,
@@ -132,7 +142,7 @@ export class BulkIssueService {
       for (const { row_number: row, input } of pending) {
         const request = bulkRowRequest(input as BulkRowInput);
         if ('rejected' in request) rejected.push({ row, reason: request.rejected });
-        else valid.push({ row, request });
+        else valid.push({ row, request: { ...request, notify: bulk.notify } });
       }
       // Rows that are well formed but cannot be issued with this badge class's expiry policy.
       const invalid = await this.options.awards.invalidRequests(context, bulk.badge_class_id, valid.map((v) => v.request));

@@ -26,6 +26,7 @@ export const AwardSchema = Type.Object(
     expiresOn: NullableTimestamp,
     revokedAt: NullableTimestamp,
     revocationReason: Nullable(Type.String()),
+    notifiedAt: Type.Union([Timestamp, Type.Null()], { description: 'When the recipient was e-mailed about the award (`notify`); null while no e-mail went out.' }),
     createdAt: Timestamp,
     links: Type.Union(
       [
@@ -79,6 +80,7 @@ export function presentAward(award: AwardRecord, publicUrl: string, now: Date, p
     expiresOn: award.expiresOn,
     revokedAt: award.revokedAt,
     revocationReason: award.revocationReason,
+    notifiedAt: award.notifiedAt,
     createdAt: award.createdAt,
     links: award.credential ? { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, imagePng: urls.imagePng, imageSvg: urls.imageSvg } : null,
     provider: provider

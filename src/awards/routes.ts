@@ -60,7 +60,8 @@ export function registerAwardRoutes(app: Api, options: AwardRouteOptions): void 
       schema: {
         tags,
         summary: 'Award a badge class to a recipient',
-        description: 'Answers 201 with the new award, or 200 with the existing one when the recipient already holds a badge class that may be held only once.',
+        description:
+          'Answers 201 with the new award, or 200 with the existing one when the recipient already holds a badge class that may be held only once. `notify: true` e-mails the recipient about a new award (never about one they already hold); it is refused (422) while e-mail is off.',
         body: Body({
           badgeClassId: Type.String({ maxLength: 100 }),
           recipient: Recipient,
@@ -68,6 +69,7 @@ export function registerAwardRoutes(app: Api, options: AwardRouteOptions): void 
           narrative: Type.Optional(Type.String({ maxLength: 20000 })),
           issuedOn: Type.Optional(DateTime),
           expiresOn: Type.Optional(DateTime),
+          notify: Type.Optional(Type.Boolean({ default: false, description: 'E-mail the recipient about the new award.' })),
         }),
         response: responses({ 200: Type.Ref('Award'), 201: Type.Ref('Award') }),
       },

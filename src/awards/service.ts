@@ -7,6 +7,7 @@ import type { Clock } from '../kernel/clock.js';
 import { AppError, notFound } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { expiryFor, openBadgeCredential } from './documents.js';
+import { enqueueNotifications } from './notifications.js';
 import type { AwardListener, CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
 import { allocateStatusSlots, setStatusBit } from './status-lists.js';
 import { findAward, insertAwards, liveAwardsFor, releaseExpiredAwards, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
@@ -17,6 +18,8 @@ export interface AwardRequest {
   narrative?: string;
   issuedOn?: Date;
   expiresOn?: Date;
+  /** E-mail the recipient once the award is made (not when they already hold it). */
+  notify?: boolean;
 }
 
 export type IssueOutcome = { outcome: 'awarded'; award: AwardRecord } | { outcome: 'already_held'; award: AwardRecord };
@@ -31,6 +34,8 @@ export interface AwardServiceOptions {
   catalog: IssuingCatalog;
   signer: CredentialSigner;
   listeners?: readonly AwardListener[];
+  /** Whether award e-mails can be sent (SMTP is configured). */
+  canNotify?: boolean;
 }
 
 /** An award's status as everyone reads it: an award past its expiry date reads as expired. */
@@ -70,6 +75,7 @@ export class AwardService {
     alongside?: (tx: Db, outcomes: IssueOutcome[]) => Promise<void>,
   ): Promise<IssueOutcome[]> {
     const { db, clock, catalog } = this.options;
+    if (requests.some((request) => request.notify)) this.requireEmail();
     const badgeClass = await catalog.badgeClassForIssuing(context.organizationId, badgeClassId);
     const now = clock.now();
     const exclusive = !badgeClass.badgeClass.allowMultiple;
@@ -108,7 +114,7 @@ export class AwardService {
       const outcomes = requests.map((request, index): IssueOutcome => {
         const draft = fresh.get(index);
         if (draft && inserted.has(draft.id)) {
-          return { outcome: 'awarded', award: { ...draft, status: 'awarded', revokedAt: null, revocationReason: null, createdAt: now } };
+          return { outcome: 'awarded', award: { ...draft, status: 'awarded', revokedAt: null, revocationReason: null, notifiedAt: null, createdAt: now } };
         }
         const existing = held.get(request.recipient.email.toLowerCase());
         if (!existing) throw new Error(`award for row ${index} neither created nor found`);
@@ -116,9 +122,17 @@ export class AwardService {
       });
       const made = outcomes.filter((o) => o.outcome === 'awarded').map((o) => o.award);
       if (made.length > 0) for (const listener of this.options.listeners ?? []) await listener.awarded(tx, made, locked);
+      await enqueueNotifications(tx, outcomes.filter((outcome, index) => outcome.outcome === 'awarded' && requests[index]!.notify).map((outcome) => outcome.award));
       await alongside?.(tx, outcomes);
       return outcomes;
     });
+  }
+
+  /** Refuses `notify` while e-mail is off: an e-mail that cannot be sent is an error, not silently dropped. */
+  requireEmail(field = 'body/notify'): void {
+    if (this.options.canNotify) return;
+    const detail = 'This server does not send e-mail (its operator has not set LAUREL_SMTP_URL); send the request without notify.';
+    throw new AppError('unprocessable', detail, { errors: [{ field, message: 'e-mail is off on this server' }] });
   }
 
   /** New awards with their status-list slots and signed credentials, ready to store. */

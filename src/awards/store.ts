@@ -28,10 +28,12 @@ export interface AwardRecord {
   statusListId: string;
   statusIndex: number;
   credential: Record<string, unknown> | null;
+  /** When the recipient was e-mailed about the award (`notify`); null while no e-mail went out. */
+  notifiedAt: Date | null;
   createdAt: Date;
 }
 
-export type NewAward = Omit<AwardRecord, 'status' | 'revokedAt' | 'revocationReason' | 'createdAt'> & { exclusive: boolean };
+export type NewAward = Omit<AwardRecord, 'status' | 'revokedAt' | 'revocationReason' | 'notifiedAt' | 'createdAt'> & { exclusive: boolean };
 
 function toAward(row: Selectable<AwardsTable>): AwardRecord {
   return {
@@ -52,6 +54,7 @@ function toAward(row: Selectable<AwardsTable>): AwardRecord {
     statusListId: row.status_list_id,
     statusIndex: row.status_index,
     credential: row.credential,
+    notifiedAt: row.notified_at,
     createdAt: row.created_at,
   };
 }
@@ -173,4 +176,9 @@ export async function markAwardRevoked(tx: Db, id: string, reason: string, at: D
     .where('status', '=', 'awarded')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Records that the award's e-mail went out. */
+export async function markAwardNotified(tx: Db, id: string, at: Date): Promise<void> {
+  await tx.updateTable('awards').set({ notified_at: at, updated_at: at }).where('id', '=', id).execute();
 }

@@ -34,7 +34,7 @@ export function configCheck(options: { json?: boolean }): void {
   const config = loadConfigOrExit();
   if (options.json) return printJson(describeConfig(config));
   console.log('Configuration is valid:');
-  for (const [key, value] of Object.entries(describeConfig(config))) console.log(`  ${key}: ${String(value)}`);
+  for (const [key, value] of Object.entries(describeConfig(config))) console.log(`  ${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
 }
 
 export async function init(options: { org: string; adminEmail: string; adminName?: string; rotateSecret?: boolean; json?: boolean }): Promise<void> {

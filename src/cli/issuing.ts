@@ -27,7 +27,7 @@ function progressBar(label: string): { update(done: number, total: number): void
 }
 
 /** `laurel issue --badge-class ID --csv FILE`: the bulk issue of the API, run here with a progress bar. */
-export async function issueFromCsv(options: { badgeClass: string; csv: string; json?: boolean }): Promise<void> {
+export async function issueFromCsv(options: { badgeClass: string; csv: string; notify?: boolean; json?: boolean }): Promise<void> {
   const rows = parseBulkCsv(readInputFile(options.csv).toString('utf8'));
   const runtime = await openRuntime({ migrate: true });
   const { issuing } = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
@@ -35,7 +35,7 @@ export async function issueFromCsv(options: { badgeClass: string; csv: string; j
     const badgeClass = await runtime.database.db.selectFrom('badge_classes').select(['organization_id']).where('id', '=', options.badgeClass).executeTakeFirst();
     if (!badgeClass) throw new CliError(`no badge class with id "${options.badgeClass}"`);
     const context = cliContext(badgeClass.organization_id);
-    const bulk = await issuing.bulk.create(context, options.badgeClass, rows);
+    const bulk = await issuing.bulk.create(context, options.badgeClass, rows, { notify: options.notify, notifyField: '--notify' });
     const bar = progressBar('issuing');
     // Issued here, not by the workers: the job this created finds nothing left to do.
     await issuing.bulk.process({ bulkIssueId: bulk.id, context }, (done, total) => bar.update(done, total));

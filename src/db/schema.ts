@@ -214,6 +214,7 @@ export interface AwardsTable {
   status_list_id: string;
   status_index: number;
   credential: Json<Record<string, unknown> | null> | null;
+  notified_at: NullableTimestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -224,6 +225,7 @@ export interface BulkIssuesTable {
   badge_class_id: string;
   total: number;
   done: Generated<number>;
+  notify: Generated<boolean>;
   created_at: Timestamp;
   finished_at: NullableTimestamp;
 }

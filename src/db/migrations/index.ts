@@ -5,6 +5,7 @@ import * as rules from './0003-rules.js';
 import * as providers from './0004-providers.js';
 import * as providerIssuing from './0005-provider-issuing.js';
 import * as eventTypes from './0006-event-types.js';
+import * as awardNotifications from './0007-award-notifications.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-providers': providers,
   '0005-provider-issuing': providerIssuing,
   '0006-event-types': eventTypes,
+  '0007-award-notifications': awardNotifications,
 };
