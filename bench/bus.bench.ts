@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Db } from '../src/db/database.js';
 import { openedxTypes } from '../src/events/openedx/event-types.js';
 import { badgesTopic, streamName } from '../src/events/openedx/wire.js';
@@ -28,7 +29,7 @@ import { newId } from '../src/kernel/ids.js';
 import { MasterSecret } from '../src/kernel/secrets.js';
 import { freshDatabase } from '../test/support/databases.js';
 import { startLaurel, workerReady, type LaurelProcess } from '../test/support/laurel-process.js';
-import { produce, type LmsEvent } from '../test/support/lms-producer.js';
+import { lmsSource, produce, type LmsEvent } from '../test/support/lms-producer.js';
 import { seedRuleBadges } from '../test/support/rule-badges.js';
 import { ensureBuilt } from '../scripts/build.mjs';
 import { badgeClassCount, benchBadgeRules, learnerCount, passingStatus } from './openedx-workload.js';
@@ -58,14 +59,23 @@ function benchEvent(i: number): LmsEvent {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function countOf(db: Db, table: 'rule_decisions' | 'awards'): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db);
+/** The bench's own connection for polling, left out of the database's CPU figure. */
+const pollingName = 'laurel-bench-poll';
+
+/** Decisions on the LMS's events (Laurel also records and decides its own badge events). */
+async function lmsDecisions(poll: pg.Client): Promise<number> {
+  const { rows } = await poll.query<{ n: number }>('select count(*)::int as n from rule_decisions d join learning_events e on e.id = d.event_id where e.source = $1', [lmsSource]);
   return rows[0]?.n ?? 0;
 }
 
-async function queueIdle(db: Db): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from jobs where status in ('pending', 'running')`.execute(db);
+async function queueIdle(poll: pg.Client): Promise<boolean> {
+  const { rows } = await poll.query<{ n: number }>("select count(*)::int as n from jobs where status in ('pending', 'running')");
   return rows[0]?.n === 0;
+}
+
+async function awardCount(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from awards`.execute(db);
+  return rows[0]?.n ?? 0;
 }
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -94,7 +104,7 @@ function cpuSecondsOf(pid: number): number {
  * by process id. On a shared machine this, not wall time, says what the work costs.
  */
 async function cpuSnapshot(db: Db, workers: readonly LaurelProcess[]): Promise<{ workers: Map<number, number>; database: Map<number, number> }> {
-  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and application_name <> ${pollingName}`.execute(db);
   const of = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
   return { workers: of(workers.map((p) => p.child.pid!)), database: of(rows.map((row) => row.pid)) };
 }
@@ -139,8 +149,10 @@ async function run(databaseUrl: string, busUrl: string) {
   const stream = streamName(badgesTopic, prefix);
   const organizationId = newId('organization');
   const processes: LaurelProcess[] = [];
+  const poll = new pg.Client({ connectionString: database.url, application_name: pollingName });
   try {
     const { db } = database;
+    await poll.connect();
     await seedRuleBadges(
       db,
       new MasterSecret(secret),
@@ -170,33 +182,34 @@ async function run(databaseUrl: string, busUrl: string) {
     processes.push(...(await Promise.all(Array.from({ length: workers }, () => startLaurel('worker', env, workerReady, { nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] })))));
     const up = Date.now();
     const cpuAtStart = clockTicks ? await cpuSnapshot(db, processes) : undefined;
-    await until('every backlog decision', async () => (await countOf(db, 'rule_decisions')) >= backlogEvents, 600_000);
+    await until('every backlog decision', async () => (await lmsDecisions(poll)) >= backlogEvents, 600_000);
     const cpu = cpuAtStart && cpuBetween(cpuAtStart, await cpuSnapshot(db, processes));
     const { rows: spans } = await sql<{ recorded: Date; decided: Date }>`
-      select (select max(received_at) from learning_events) as recorded, (select max(created_at) from rule_decisions) as decided`.execute(db);
+      select (select max(received_at) from learning_events where source = ${lmsSource}) as recorded,
+             (select max(d.created_at) from rule_decisions d join learning_events e on e.id = d.event_id where e.source = ${lmsSource}) as decided`.execute(db);
     const { recorded, decided } = spans[0]!;
-    await until('the backlog jobs (awards, publications) to finish', () => queueIdle(db), 600_000);
+    await until('the backlog jobs (awards, publications) to finish', () => queueIdle(poll), 600_000);
     const settled = Date.now();
     const backlog = {
       events: backlogEvents,
       startSeconds: (up - started) / 1000,
       recordedPerSecond: perSecond(backlogEvents, recorded.getTime() - up),
       decidedPerSecond: perSecond(backlogEvents, decided.getTime() - up),
-      // Until the last decision, excluding the bench's own polling connection only approximately.
+      // Workers and their database server processes, from the workers being up to the last decision.
       cpuSeconds: cpu,
       decidedPerCpuSecond: cpu && perSecond(backlogEvents, (cpu.workers + cpu.database) * 1000),
-      awards: await countOf(db, 'awards'),
+      awards: await awardCount(db),
       allJobsDoneSeconds: (settled - up) / 1000,
     };
 
     const entryTimes = await produceSteadily(redis, stream, backlogEvents, steadyRate, steadySeconds);
-    await until('every steady decision', async () => (await countOf(db, 'rule_decisions')) >= backlogEvents + entryTimes.size, 120_000);
+    await until('every steady decision', async () => (await lmsDecisions(poll)) >= backlogEvents + entryTimes.size, 120_000);
     const latencies = await decisionLatencies(db, entryTimes);
     const steady = {
       events: entryTimes.size,
       ratePerSecond: steadyRate,
       latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) },
-      awards: (await countOf(db, 'awards')) - backlog.awards,
+      awards: (await awardCount(db)) - backlog.awards,
     };
     const warnings = processes.flatMap((p) => p.lines).filter((line) => line.startsWith('{')).length;
     return { workers, badgeClasses: badgeClassCount, requirements: badgeClassCount * 3, learners: learnerCount, backlog, steady, loggedWarnings: warnings };
@@ -205,6 +218,7 @@ async function run(databaseUrl: string, busUrl: string) {
     throw error;
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    await poll.end().catch(() => undefined);
     await redis.del(stream);
     redis.disconnect();
     await database.close();

@@ -5,9 +5,11 @@ import { RetryLaterError } from '../jobs/errors.js';
 import { evaluateEvent, maxBadgeChainDepth, type LearnerBadgeState, type LearnerStates } from '../rules/index.js';
 import type { Transition, TransitionKind } from '../rules/explanation.js';
 import { causedBy } from './badge-events.js';
+import { DecisionBatch } from './decision-batch.js';
 import {
   findDecision,
-  findEvent,
+  findDecisions,
+  findEvents,
   insertDecision,
   lockTransitions,
   saveTransitions,
@@ -18,9 +20,21 @@ import {
 } from './event-store.js';
 import type { ProcessEventsPayload } from './ingestion.js';
 import { findLearner, setStateAward, StaleStateError, statesOf, writeState, type Learner, type StoredState } from './learner-store.js';
-import type { RuleIndexCache } from './rule-index-cache.js';
+import type { CompiledRules, RuleIndexCache } from './rule-index-cache.js';
 
 type DecisionDraft = Omit<Decision, 'createdAt'>;
+
+type Evaluation = { explanation: DecisionExplanation; transitions: Transition[]; changed: LearnerBadgeState[] };
+
+/** An event's decision as evaluated, before any of its transitions is carried out. */
+function draftOf(stored: StoredEvent, result: Evaluation): DecisionDraft {
+  return {
+    eventId: stored.id,
+    learnerId: stored.learnerId,
+    explanation: result.explanation,
+    transitions: result.transitions.map((t) => ({ badgeClassId: t.badgeClassId, kind: t.kind, done: false, awardId: null })),
+  };
+}
 
 /** How soon an event whose learner state changed under it is evaluated again. */
 const staleStateRetryMs = 100;
@@ -50,10 +64,11 @@ export type TransitionListener = (tx: Db, transition: CarriedOutTransition) => P
  *
  * Exactly once, although awarding needs its own transaction (credentials are signed outside it):
  * an event's decision row — explanation, new learner states and planned transitions — commits in
- * the transaction of its first award or revocation (or alone when there is none); each further
- * transition commits with the mark that it was carried out. A retried job skips decided events and
- * finishes their unmarked transitions. Learner states are written optimistically, so two events of
- * one learner evaluated at once cannot both count: the later writer rolls back and evaluates again.
+ * the transaction of its first award or revocation (or, when there is none, in one transaction
+ * with the job's other such decisions); each further transition commits with the mark that it was
+ * carried out. A retried job skips decided events and finishes their unmarked transitions. Learner
+ * states are written optimistically, so two events of one learner evaluated at once cannot both
+ * count: the later writer rolls back and evaluates again.
  * Awards and revocations run `causedBy` the event, so the badge events they record continue its
  * chain, which ends after `maxBadgeChainDepth` badge events.
  */
@@ -61,32 +76,68 @@ export class EventProcessor {
   constructor(private readonly options: { db: Db; awards: AwardService; rules: RuleIndexCache; observer?: DecisionObserver; onTransition?: TransitionListener }) {}
 
   async process(payload: ProcessEventsPayload): Promise<void> {
-    for (const eventId of payload.eventIds) {
-      try {
-        await this.#processEvent(eventId);
-      } catch (error) {
-        if (error instanceof StaleStateError) throw new RetryLaterError(staleStateRetryMs, error.message, { cause: error });
-        throw error;
-      }
+    try {
+      await this.#processInOrder(payload.eventIds);
+    } catch (error) {
+      if (error instanceof StaleStateError) throw new RetryLaterError(staleStateRetryMs, error.message, { cause: error });
+      throw error;
     }
   }
 
-  async #processEvent(eventId: string): Promise<void> {
-    const stored = await findEvent(this.options.db, eventId);
-    if (!stored) return;
-    let decision: DecisionDraft = (await findDecision(this.options.db, eventId)) ?? (await this.#decide(stored));
-    for (let index = 0; index < decision.transitions.length; index++) {
-      if (!decision.transitions[index]!.done) decision = await this.#carryOut(stored, decision, index);
+  /**
+   * Decides the events in order against learner states held in memory. A decision without
+   * transitions — nearly every one — waits in the batch; the batch is written before any award or
+   * revocation and at the end, so what commits is always the events' decisions in order.
+   */
+  async #processInOrder(eventIds: readonly string[]): Promise<void> {
+    const { db } = this.options;
+    const [events, decisions] = await Promise.all([findEvents(db, eventIds), findDecisions(db, eventIds)]);
+    const batch = new DecisionBatch(db);
+    await batch.load([...events.values()].filter((stored) => !decisions.has(stored.id)).map((stored) => stored.learnerId));
+    // One rules check per organisation and job: an edit applies from the next job on.
+    const rules = new Map<string, Promise<CompiledRules>>();
+    const rulesOf = (organizationId: string) => rules.get(organizationId) ?? rules.set(organizationId, this.options.rules.rulesOf(db, organizationId)).get(organizationId)!;
+    for (const eventId of new Set(eventIds)) {
+      const stored = events.get(eventId);
+      if (!stored) continue;
+      let decision: DecisionDraft | undefined = decisions.get(eventId);
+      if (!decision) {
+        const result = await this.#evaluate(stored, await batch.statesOf(stored.learnerId), rulesOf);
+        if (result.transitions.length === 0) {
+          batch.add(stored.organizationId, draftOf(stored, result), result.changed);
+          continue;
+        }
+        await this.#flush(batch);
+        decision = await this.#decide(stored);
+      } else if (decision.transitions.every((t) => t.done)) {
+        continue;
+      } else {
+        await this.#flush(batch);
+      }
+      for (let index = 0; index < decision.transitions.length; index++) {
+        if (!decision.transitions[index]!.done) decision = await this.#carryOut(stored, decision, index);
+      }
+      batch.forget(stored.learnerId);
     }
+    await this.#flush(batch);
+  }
+
+  async #flush(batch: DecisionBatch): Promise<void> {
+    const written = await batch.flush();
+    for (let n = 0; n < written; n++) this.options.observer?.eventDecided([]);
   }
 
   /** The rules' verdict on an event; a badge event too far down a chain of badge events is not evaluated. */
-  async #evaluate(stored: StoredEvent, previous: Map<string, StoredState>): Promise<{ explanation: DecisionExplanation; transitions: Transition[]; changed: LearnerBadgeState[] }> {
+  async #evaluate(
+    stored: StoredEvent,
+    previous: Map<string, StoredState>,
+    rulesOf = (organizationId: string) => this.options.rules.rulesOf(this.options.db, organizationId),
+  ): Promise<Evaluation> {
     if (stored.depth > maxBadgeChainDepth) {
       const halted = `not evaluated: ${stored.depth} badge events in a row lead here from a learning event, more than ${maxBadgeChainDepth}; badge classes probably depend on each other in a cycle`;
       return { explanation: { eventId: stored.event.id, eventType: stored.event.type, skippedByIndex: 0, badgeClasses: [], halted }, transitions: [], changed: [] };
     }
-    const { index } = await this.options.rules.rulesOf(this.options.db, stored.organizationId);
+    const { index } = await rulesOf(stored.organizationId);
     const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
     return evaluateEvent(index, states, stored.event);
   }
@@ -95,12 +146,7 @@ export class EventProcessor {
   async #decide(stored: StoredEvent): Promise<DecisionDraft> {
     const previous = await statesOf(this.options.db, stored.learnerId);
     const result = await this.#evaluate(stored, previous);
-    let decision: DecisionDraft = {
-      eventId: stored.id,
-      learnerId: stored.learnerId,
-      explanation: result.explanation,
-      transitions: result.transitions.map((t) => ({ badgeClassId: t.badgeClassId, kind: t.kind, done: false, awardId: null })),
-    };
+    let decision = draftOf(stored, result);
     const record = async (tx: Db) => {
       for (const state of result.changed) await writeState(tx, stored.organizationId, stored.learnerId, state, previous.get(state.badgeClassId));
       await insertDecision(tx, stored.organizationId, decision);

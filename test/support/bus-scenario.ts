@@ -10,7 +10,7 @@ import type { Db } from '../../src/db/database.js';
 import { openedxTypes } from '../../src/events/openedx/event-types.js';
 import { decodeMessage } from '../../src/events/openedx/wire.js';
 import { MasterSecret } from '../../src/kernel/secrets.js';
-import type { LmsEvent } from './lms-producer.js';
+import { lmsSource, type LmsEvent } from './lms-producer.js';
 import { seedRuleBadges } from './rule-badges.js';
 
 export const busSecret = 'bus-test-secret-bus-test-secret-bus-test!';
@@ -62,6 +62,7 @@ export function busWorkerEnv(databaseUrl: string, busUrl: string, prefix: string
   };
 }
 
+/** What the LMS's events led to (Laurel also records its own badge events, which are left out here). */
 export interface BusCounts {
   events: number;
   decisions: number;
@@ -73,8 +74,8 @@ export interface BusCounts {
 
 export async function busCounts(db: Db): Promise<BusCounts> {
   const { rows } = await sql<BusCounts>`
-    select (select count(*) from learning_events)::int as events,
-           (select count(*) from rule_decisions)::int as decisions,
+    select (select count(*) from learning_events where source = ${lmsSource})::int as events,
+           (select count(*) from rule_decisions d join learning_events e on e.id = d.event_id where e.source = ${lmsSource})::int as decisions,
            (select count(*) from awards)::int as awards,
            (select count(*) from jobs where status in ('pending', 'running'))::int as "unfinishedJobs",
            (select count(*) from jobs where status = 'failed')::int as "failedJobs"`.execute(db);
@@ -84,7 +85,7 @@ export async function busCounts(db: Db): Promise<BusCounts> {
 /** How many times each LMS event id was recorded (a duplicate would show as 2). */
 export async function recordingsPerEvent(db: Db): Promise<Map<string, number>> {
   const { rows } = await sql<{ external_id: string; times: number }>`
-    select external_id, count(*)::int as times from learning_events group by external_id`.execute(db);
+    select external_id, count(*)::int as times from learning_events where source = ${lmsSource} group by external_id`.execute(db);
   return new Map(rows.map((row) => [row.external_id, row.times]));
 }
 
@@ -108,7 +109,12 @@ export async function publishedAwards(redis: Redis, stream: string): Promise<Map
   return byAward;
 }
 
-/** Entries delivered to the group's consumers and not acknowledged yet. */
+/** Entries delivered to Laurel's group and not acknowledged yet; Infinity until a worker has created the group. */
 export async function pendingEntries(redis: Redis, stream: string): Promise<number> {
-  return Number(((await redis.xpending(stream, 'laurel')) as unknown[])[0]);
+  try {
+    return Number(((await redis.xpending(stream, 'laurel')) as unknown[])[0]);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOGROUP')) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }

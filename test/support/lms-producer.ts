@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { encodeMessage, pythonIsoTime } from '../../src/events/openedx/wire.js';
 
+/** The CloudEvents source of what the LMS publishes. */
+export const lmsSource = 'openedx/lms/web';
+
 /** A learning event as edx-platform puts it on the bus. */
 export interface LmsEvent {
   type: string;
@@ -12,7 +15,7 @@ export interface LmsEvent {
 
 /** XADD field list of an event in the upstream wire format, sent by the LMS. */
 export function lmsEntry(event: LmsEvent): (string | Buffer)[] {
-  const headers = { type: event.type, id: event.id ?? randomUUID(), source: 'openedx/lms/web', time: pythonIsoTime(new Date()), minorversion: '0', sourcehost: 'lms', sourcelib: '9.15.0' };
+  const headers = { type: event.type, id: event.id ?? randomUUID(), source: lmsSource, time: pythonIsoTime(new Date()), minorversion: '0', sourcehost: 'lms', sourcelib: '9.15.0' };
   return encodeMessage(headers, event.payload);
 }
 

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServices, type Services } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { NormalizedEvent } from '../src/events/event.js';
+import { openedxTypes } from '../src/events/openedx/event-types.js';
+import { RetryLaterError } from '../src/jobs/errors.js';
+import { newId } from '../src/kernel/ids.js';
+import { MasterSecret } from '../src/kernel/secrets.js';
+import { describeEachDatabase } from './support/databases.js';
+import { seedRuleBadges } from './support/rule-badges.js';
+
+const secret = new MasterSecret('batch-test-secret-batch-test-secret-!!');
+const courseKey = (course: string) => `course-v1:LaurelX+${course}+2025`;
+
+const passed = (course: string): NormalizedEvent => ({
+  id: randomUUID(),
+  type: openedxTypes.coursePassingStatusUpdated,
+  time: new Date().toISOString(),
+  source: 'openedx/lms/web',
+  user: { id: '7', email: 'ann@example.org' },
+  data: { is_passing: true, course: { course_key: courseKey(course), display_name: course, start: null, end: null }, user: { id: 7, is_active: true, pii: { username: 'ann', email: 'ann@example.org', name: 'Ann' } } },
+});
+
+describeEachDatabase('events of one learner decided by two jobs at once', (database) => {
+  const organizationId = newId('organization');
+  const context = { organizationId, actor: { type: 'system' as const, id: 'test' }, requestId: null, role: null };
+  let services: Services;
+  let badgeClassId: string;
+
+  beforeAll(async () => {
+    const requirement = (course: string) => ({ eventType: openedxTypes.coursePassingStatusUpdated, rules: [{ path: 'course.course_key', op: 'eq' as const, value: courseKey(course) }] });
+    [badgeClassId] = (await seedRuleBadges(database(), secret, organizationId, [{ name: 'A and B', requirements: [requirement('A'), requirement('B')] }])) as [string];
+    services = createServices({ config: loadConfig({ LAUREL_PUBLIC_URL: 'https://badges.example.edu', LAUREL_LOG_LEVEL: 'silent' }), db: database(), secret });
+  });
+  afterAll(async () => {
+    await services?.issuing.close();
+  });
+
+  it('counts each event once: a job whose learner states changed under it writes nothing and is retried', async () => {
+    const { ingestion, processor } = services.automation;
+    // Two recordings, two jobs: each job's batch holds one event of the same learner.
+    const [a] = await ingestion.record(context, [passed('A')]);
+    const [b] = await ingestion.record(context, [passed('B')]);
+    const jobs = [a, b].map((receipt) => ({ eventIds: [receipt?.status === 'accepted' ? receipt.eventId : ''] }));
+
+    const outcomes = await Promise.allSettled(jobs.map((job) => processor.process(job)));
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled') continue;
+      expect(outcome.reason).toBeInstanceOf(RetryLaterError);
+      await processor.process(jobs[index]!);
+    }
+
+    const db = database();
+    const decisions = await db.selectFrom('rule_decisions').select('event_id').where('organization_id', '=', organizationId).execute();
+    expect(decisions.map((d) => d.event_id).sort()).toEqual(jobs.flatMap((job) => job.eventIds).sort());
+    const awards = await db.selectFrom('awards').select(['id', 'recipient_email']).where('badge_class_id', '=', badgeClassId).execute();
+    expect(awards).toEqual([{ id: expect.stringMatching(/^awd_/), recipient_email: 'ann@example.org' }]);
+    const state = await db.selectFrom('learner_badge_states').select(['state', 'award_id']).where('badge_class_id', '=', badgeClassId).executeTakeFirstOrThrow();
+    expect(state).toMatchObject({ award_id: awards[0]!.id, state: { status: 'awarded', fulfilled: expect.arrayContaining([expect.stringMatching(/^req_/), expect.stringMatching(/^req_/)]) } });
+  });
+});
