@@ -60,6 +60,8 @@ export interface AwardProviderStatus {
   url: string | null;
   error: string | null;
   attempts: number;
+  /** When the delivery was queued (with the award). */
+  createdAt: Date;
   updatedAt: Date;
 }
 

@@ -54,6 +54,7 @@ export const AwardSchema = Type.Object(
           url: Nullable(Type.String()),
           error: Nullable(Type.String({ description: 'The last failure, until an attempt succeeds.' })),
           attempts: Type.Integer(),
+          createdAt: Timestamp,
           updatedAt: Timestamp,
         }),
         Type.Null(),
@@ -93,6 +94,7 @@ export function presentAward(award: AwardRecord, publicUrl: string, now: Date, p
           url: provider.url,
           error: provider.error,
           attempts: provider.attempts,
+          createdAt: provider.createdAt,
           updatedAt: provider.updatedAt,
         }
       : null,

@@ -105,7 +105,8 @@ describeEachApp(
         issuerEarnerId: created.body.id,
         issuedAt: '2026-03-01T09:30:00.000Z',
       });
-      expect(delivered.provider).toMatchObject({ externalId: badge!.id, state: 'pending', providerState: 'pending', error: null, attempts: 1 });
+      expect(delivered.provider).toMatchObject({ externalId: badge!.id, state: 'pending', providerState: 'pending', error: null, attempts: 1, createdAt: expect.any(String) });
+      expect(Date.parse(delivered.provider.updatedAt)).toBeGreaterThanOrEqual(Date.parse(delivered.provider.createdAt));
 
       // Revoking the award revokes the Credly badge with the reason.
       const revoked = await call('POST', `/api/v1/awards/${created.body.id}/revoke`, { reason: 'Issued to the wrong person' });
