@@ -4,7 +4,7 @@ import type { LearningEventsTable, RuleDecisionsTable } from '../db/schema.js';
 import type { NormalizedEvent } from '../events/event.js';
 import { newId } from '../kernel/ids.js';
 import type { EventExplanation, TransitionKind } from '../rules/index.js';
-import { idsBySourceKey } from './source-keys.js';
+import { idsBySourceKey, sourceKey } from './source-keys.js';
 
 /** An event of the log, with the learner it was recorded for. */
 export interface StoredEvent {
@@ -26,11 +26,9 @@ export interface NewEvent {
   depth?: number;
 }
 
-export const eventKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
-
 /**
  * Appends events to the log; an event whose (source, id) is already there is left alone. Returns
- * the log id of every event given, new or not, by `eventKey(source, id)`, and which ones are new.
+ * the log id of every event given, new or not, by `sourceKey(source, id)`, and which ones are new.
  */
 export async function appendEvents(tx: Db, organizationId: string, events: readonly NewEvent[]): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
   const ids = new Map<string, string>();
@@ -56,13 +54,12 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
     on conflict (organization_id, source, external_id) do nothing
     returning id, source, external_id`.execute(tx);
   for (const row of fresh) {
-    ids.set(eventKey(row.source, row.external_id), row.id);
+    ids.set(sourceKey(row.source, row.external_id), row.id);
     inserted.add(row.id);
   }
   if (fresh.length < rows.length) {
-    const known = rows.filter((r) => !ids.has(eventKey(r.source, r.external_id))).map((r) => ({ source: r.source, externalId: r.external_id }));
-    const existing = await idsBySourceKey(tx, 'learning_events', organizationId, known);
-    for (const row of existing) if (!ids.has(eventKey(row.source, row.external_id))) ids.set(eventKey(row.source, row.external_id), row.id);
+    const known = rows.filter((r) => !ids.has(sourceKey(r.source, r.external_id))).map((r) => ({ source: r.source, externalId: r.external_id }));
+    for (const [key, id] of await idsBySourceKey(tx, 'learning_events', organizationId, known)) ids.set(key, id);
   }
   return { ids, inserted };
 }

@@ -72,9 +72,9 @@ export class EventTypeService {
       const misfits = await rulesNotFitting(tx, context.organizationId, input.type, registries.with([definition]));
       if (misfits.length > 0) throw new AppError('unprocessable', `Existing rules do not fit the schema: ${misfits[0]!.message}`, { errors: misfits });
       const stored = { type: input.type, description: definition.description, schema: input.schema };
-      if (!(await insertEventType(tx, context.organizationId, stored))) throw new AppError('conflict', `Event type ${input.type} is already registered`);
+      const created = await insertEventType(tx, context.organizationId, stored);
+      if (!created) throw new AppError('conflict', `Event type ${input.type} is already registered`);
       await recordAudit(tx, context, { action: 'event_type.registered', target: { type: 'event_type', id: input.type } });
-      const created = await findEventType(tx, context.organizationId, input.type);
       return view(definition, created);
     });
   }

@@ -17,15 +17,15 @@ const toEventType = (row: Selectable<EventTypesTable>): StoredEventType => ({
   createdAt: row.created_at,
 });
 
-/** Stores a new type; false when the organisation already has one of that name. */
-export async function insertEventType(tx: Db, organizationId: string, eventType: Omit<StoredEventType, 'createdAt'>): Promise<boolean> {
+/** Stores a new type; undefined when the organisation already has one of that name. */
+export async function insertEventType(tx: Db, organizationId: string, eventType: Omit<StoredEventType, 'createdAt'>): Promise<StoredEventType | undefined> {
   const inserted = await tx
     .insertInto('event_types')
     .values({ organization_id: organizationId, type: eventType.type, description: eventType.description, schema: JSON.stringify(eventType.schema) })
     .onConflict((c) => c.columns(['organization_id', 'type']).doNothing())
-    .returning('type')
+    .returningAll()
     .executeTakeFirst();
-  return inserted !== undefined;
+  return inserted && toEventType(inserted);
 }
 
 export async function listEventTypes(db: Db, organizationId: string): Promise<StoredEventType[]> {

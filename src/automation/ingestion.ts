@@ -7,8 +7,9 @@ import { enqueue } from '../jobs/queue.js';
 import { laurelBadgeOrigin } from '../rules/index.js';
 import { laurelEventSource } from './badge-data.js';
 import type { EventTypeRegistries } from './event-type-registries.js';
-import { appendEvents, eventKey, waitingEventIds } from './event-store.js';
-import { upsertLearners, learnerKey } from './learner-store.js';
+import { appendEvents, waitingEventIds } from './event-store.js';
+import { upsertLearners } from './learner-store.js';
+import { sourceKey } from './source-keys.js';
 
 /** Job kind that evaluates recorded events against the organisation's active rules. */
 export const processEventsJob = 'events.process';
@@ -53,7 +54,7 @@ export class EventIngestion {
     events.forEach((event, index) => {
       const reason = rejectionOf(event, registry);
       if (reason !== undefined) rejections.set(index, reason);
-      else if (!firstOfKey.has(eventKey(event.source, event.id))) firstOfKey.set(eventKey(event.source, event.id), index);
+      else if (!firstOfKey.has(sourceKey(event.source, event.id))) firstOfKey.set(sourceKey(event.source, event.id), index);
     });
     const valid = [...firstOfKey.values()].map((index) => events[index]!);
 
@@ -66,13 +67,13 @@ export class EventIngestion {
       const appended = await appendEvents(
         tx,
         context.organizationId,
-        valid.map((event) => ({ event, learnerId: learners.get(learnerKey(event.source, event.user.id))! })),
+        valid.map((event) => ({ event, learnerId: learners.get(sourceKey(event.source, event.user.id))! })),
       );
       // Awards that waited for an e-mail are made now that one arrived, before the new events count.
-      const withEmail = valid.filter((e) => e.user.email !== undefined).map((e) => learners.get(learnerKey(e.source, e.user.id))!);
+      const withEmail = valid.filter((e) => e.user.email !== undefined).map((e) => learners.get(sourceKey(e.source, e.user.id))!);
       const waiting = await waitingEventIds(tx, [...new Set(withEmail)]);
       // In the order received: a learner's events are evaluated in the order the platform sent them.
-      const fresh = valid.map((e) => appended.ids.get(eventKey(e.source, e.id))!).filter((id) => appended.inserted.has(id));
+      const fresh = valid.map((e) => appended.ids.get(sourceKey(e.source, e.id))!).filter((id) => appended.inserted.has(id));
       const eventIds = [...waiting, ...fresh];
       if (eventIds.length > 0) await enqueue(tx, processEventsJob, { eventIds } satisfies ProcessEventsPayload, { organizationId: context.organizationId });
       return appended;
@@ -81,8 +82,8 @@ export class EventIngestion {
     return events.map((event, index): EventReceipt => {
       const reason = rejections.get(index);
       if (reason !== undefined) return { id: event.id, source: event.source, status: 'rejected', reason };
-      const eventId = ids.get(eventKey(event.source, event.id))!;
-      const isNew = firstOfKey.get(eventKey(event.source, event.id)) === index && inserted.has(eventId);
+      const eventId = ids.get(sourceKey(event.source, event.id))!;
+      const isNew = firstOfKey.get(sourceKey(event.source, event.id)) === index && inserted.has(eventId);
       return { id: event.id, source: event.source, status: isNew ? 'accepted' : 'duplicate', eventId };
     });
   }

@@ -3,7 +3,7 @@ import type { LearnersTable } from '../db/schema.js';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId } from '../kernel/ids.js';
-import { idsBySourceKey } from './source-keys.js';
+import { idsBySourceKey, sourceKey } from './source-keys.js';
 import type { LearnerBadgeState } from '../rules/index.js';
 
 export interface Learner {
@@ -30,18 +30,16 @@ export interface LearnerSighting {
   at: Date;
 }
 
-export const learnerKey = (source: string, externalId: string) => `${source}\u0000${externalId}`;
-
 /**
  * Creates the learners of a batch of events and refreshes their contact details when an event is
  * newer than the newest seen so far; an event without an e-mail keeps the one known. Returns
- * learner ids by `learnerKey(source, externalId)`.
+ * learner ids by `sourceKey(source, externalId)`.
  */
 export async function upsertLearners(tx: Db, organizationId: string, sightings: readonly LearnerSighting[]): Promise<Map<string, string>> {
   // One row per learner (a statement may not update a row twice): the newest sighting wins.
   const newest = new Map<string, LearnerSighting>();
   for (const sighting of sightings) {
-    const key = learnerKey(sighting.source, sighting.externalId);
+    const key = sourceKey(sighting.source, sighting.externalId);
     const seen = newest.get(key);
     if (!seen || sighting.at >= seen.at) newest.set(key, sighting);
   }
@@ -68,8 +66,7 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
       last_event_at = excluded.last_event_at,
       updated_at = now()
     where excluded.last_event_at > learners.last_event_at`.execute(tx);
-  const found = await idsBySourceKey(tx, 'learners', organizationId, [...newest.values()]);
-  return new Map(found.map((row) => [learnerKey(row.source, row.external_id), row.id]));
+  return idsBySourceKey(tx, 'learners', organizationId, [...newest.values()]);
 }
 
 type LearnerRow = Selectable<LearnersTable>;
@@ -141,8 +138,7 @@ const toStoredState = (row: { state: unknown; award_id: string | null; revision:
 });
 
 export async function statesOf(db: Db, learnerId: string): Promise<Map<string, StoredState>> {
-  const rows = await db.selectFrom('learner_badge_states').select(['badge_class_id', 'state', 'award_id', 'revision']).where('learner_id', '=', learnerId).execute();
-  return new Map(rows.map((row) => [row.badge_class_id, toStoredState(row)]));
+  return (await statesOfLearners(db, [learnerId])).get(learnerId) ?? new Map();
 }
 
 /** The states of many learners by learner id (learners without any are left out). */
@@ -213,28 +209,6 @@ export async function writeStates(tx: Db, writes: readonly StateWrite[]): Promis
 /** Remembers the award the rules made for (or revoked from) the learner. */
 export async function setStateAward(tx: Db, learnerId: string, badgeClassId: string, awardId: string | null): Promise<void> {
   await tx.updateTable('learner_badge_states').set({ award_id: awardId }).where('learner_id', '=', learnerId).where('badge_class_id', '=', badgeClassId).execute();
-}
-
-/** The organisation's learners of one source, by external id (those that exist). */
-export async function findLearnerIds(db: Db, organizationId: string, source: string, externalIds: readonly string[]): Promise<Map<string, string>> {
-  if (externalIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('learners')
-    .select(['id', 'external_id'])
-    .where('organization_id', '=', organizationId)
-    .where('source', '=', source)
-    .where('external_id', 'in', externalIds)
-    .execute();
-  return new Map(rows.map((row) => [row.external_id, row.id]));
-}
-
-/** The badge classes each of these learners has a rule state for. */
-export async function badgeClassesWithState(db: Db, learnerIds: readonly string[]): Promise<Map<string, Set<string>>> {
-  const result = new Map<string, Set<string>>();
-  if (learnerIds.length === 0) return result;
-  const rows = await db.selectFrom('learner_badge_states').select(['learner_id', 'badge_class_id']).where('learner_id', 'in', learnerIds).execute();
-  for (const row of rows) result.set(row.learner_id, (result.get(row.learner_id) ?? new Set()).add(row.badge_class_id));
-  return result;
 }
 
 /**

@@ -5,9 +5,10 @@ import type { ImageService } from '../../catalog/images/service.js';
 import { inTransaction, type Db } from '../../db/database.js';
 import { groupsOf } from '../../rules/compile.js';
 import type { Requirement } from '../../rules/index.js';
-import { badgeClassesWithState, findLearnerIds, insertStatesIfAbsent, learnerKey, upsertLearners } from '../learner-store.js';
+import { insertStatesIfAbsent, statesOfLearners, upsertLearners } from '../learner-store.js';
 import type { RuleSetService } from '../rule-set-service.js';
 import type { RuleSet } from '../rule-set-store.js';
+import { idsBySourceKey, sourceKey } from '../source-keys.js';
 import { placeholderBadgeImage } from './placeholder-image.js';
 import type { Finding, ImportPlan, PlannedLearner, PlannedTemplate, TemplateIdentity } from './plan.js';
 
@@ -195,12 +196,12 @@ export class OpenedxBadgesImport {
   ): Promise<Pick<ImportReport, 'learners' | 'states'>> {
     const { db } = this.services;
     const source = options.learnerSource;
-    const existing = await findLearnerIds(db, context.organizationId, source, planned.map((l) => l.externalId));
-    const withState = await badgeClassesWithState(db, [...existing.values()]);
+    const existing = await idsBySourceKey(db, 'learners', context.organizationId, planned.map((l) => ({ source, externalId: l.externalId })));
+    const withState = await statesOfLearners(db, [...existing.values()]);
     const entries: { learner: PlannedLearner; badgeClassId: string | null; fulfilled: string[]; status: PlannedLearner['states'][number]['status'] }[] = [];
     let kept = 0;
     for (const learner of planned) {
-      const learnerId = existing.get(learner.externalId);
+      const learnerId = existing.get(sourceKey(source, learner.externalId));
       for (const state of learner.states) {
         const template = templates.get(state.templateId);
         if (!template) continue;
@@ -214,7 +215,8 @@ export class OpenedxBadgesImport {
       }
     }
     const touched = [...new Set(entries.map((e) => e.learner))];
-    const learners = { new: touched.filter((l) => !existing.has(l.externalId)).length, existing: touched.filter((l) => existing.has(l.externalId)).length };
+    const isKnown = (l: PlannedLearner) => existing.has(sourceKey(source, l.externalId));
+    const learners = { new: touched.filter((l) => !isKnown(l)).length, existing: touched.filter(isKnown).length };
     if (options.dryRun || entries.length === 0) return { learners, states: { imported: entries.length, kept } };
 
     const imported = await inTransaction(db, async (tx) => {
@@ -228,7 +230,7 @@ export class OpenedxBadgesImport {
         tx,
         context.organizationId,
         entries.map((e) => ({
-          learnerId: ids.get(learnerKey(source, e.learner.externalId))!,
+          learnerId: ids.get(sourceKey(source, e.learner.externalId))!,
           // Outside a dry run every template has its badge class by now.
           state: { badgeClassId: e.badgeClassId!, fulfilled: e.fulfilled, counted: {}, status: e.status },
         })),
