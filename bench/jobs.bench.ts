@@ -23,7 +23,6 @@ const settings: Record<'postgres' | 'pglite', Settings> = {
   pglite: { jobs: 10_000, enqueueBatch: 1_000, concurrency: 1_000 },
 };
 
-
 const trivialJobs = (count: number, offset: number): NewJob[] => Array.from({ length: count }, (_, n) => ({ kind: 'noop', payload: { n: offset + n } }));
 
 async function enqueueAll(db: Db, total: number, batch: number, offset: number, afterBatch?: () => void): Promise<void> {

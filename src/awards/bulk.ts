@@ -137,39 +137,52 @@ export class BulkIssueService {
         .limit(chunkSize)
         .execute();
       if (pending.length === 0) break;
-      let valid: { row: number; request: AwardRequest }[] = [];
-      const rejected: { row: number; reason: string }[] = [];
+      const wellFormed: { row: number; request: AwardRequest }[] = [];
+      const rejected: RowOutcome[] = [];
       for (const { row_number: row, input } of pending) {
         const request = bulkRowRequest(input as BulkRowInput);
-        if ('rejected' in request) rejected.push({ row, reason: request.rejected });
-        else valid.push({ row, request: { ...request, notify: bulk.notify } });
+        if ('rejected' in request) rejected.push(rejection(row, request.rejected));
+        else wellFormed.push({ row, request: { ...request, notify: bulk.notify } });
       }
       // Rows that are well formed but cannot be issued with this badge class's expiry policy.
-      const invalid = await this.options.awards.invalidRequests(context, bulk.badge_class_id, valid.map((v) => v.request));
-      valid.forEach((v, position) => invalid.has(position) && rejected.push({ row: v.row, reason: invalid.get(position)! }));
-      valid = valid.filter((_, position) => !invalid.has(position));
-      const record = async (tx: Db, outcomes: { row: number; outcome: 'awarded' | 'already_held' | 'rejected'; awardId: string | null; reason: string | null }[]) => {
-        for (const outcome of outcomes) {
-          await tx
-            .updateTable('bulk_issue_rows')
-            .set({ outcome: outcome.outcome, award_id: outcome.awardId, reason: outcome.reason })
-            .where('bulk_issue_id', '=', bulkIssueId)
-            .where('row_number', '=', outcome.row)
-            .execute();
-        }
-        await tx.updateTable('bulk_issues').set({ done: sql`done + ${outcomes.length}` }).where('id', '=', bulkIssueId).execute();
-      };
-      const rejections = rejected.map((r) => ({ row: r.row, outcome: 'rejected' as const, awardId: null, reason: r.reason }));
+      const invalid = await this.options.awards.invalidRequests(context, bulk.badge_class_id, wellFormed.map((v) => v.request));
+      const valid: typeof wellFormed = [];
+      wellFormed.forEach((candidate, position) => {
+        const reason = invalid.get(position);
+        if (reason === undefined) valid.push(candidate);
+        else rejected.push(rejection(candidate.row, reason));
+      });
       if (valid.length === 0) {
-        await inTransaction(db, (tx) => record(tx, rejections));
+        await inTransaction(db, (tx) => recordOutcomes(tx, bulkIssueId, rejected));
       } else {
         await this.options.awards.issue(context, bulk.badge_class_id, valid.map((v) => v.request), (tx, outcomes) =>
-          record(tx, [...rejections, ...outcomes.map((o, i) => ({ row: valid[i]!.row, outcome: o.outcome, awardId: o.award.id, reason: null }))]),
+          recordOutcomes(tx, bulkIssueId, [...rejected, ...outcomes.map((o, i) => ({ row: valid[i]!.row, outcome: o.outcome, awardId: o.award.id, reason: null }))]),
         );
       }
-      const current = await db.selectFrom('bulk_issues').select(['done', 'total']).where('id', '=', bulkIssueId).executeTakeFirstOrThrow();
-      progress?.(current.done, current.total);
+      if (progress) {
+        const current = await db.selectFrom('bulk_issues').select(['done', 'total']).where('id', '=', bulkIssueId).executeTakeFirstOrThrow();
+        progress(current.done, current.total);
+      }
     }
     await db.updateTable('bulk_issues').set({ finished_at: new Date() }).where('id', '=', bulkIssueId).where('finished_at', 'is', null).execute();
   }
+}
+
+interface RowOutcome {
+  row: number;
+  outcome: 'awarded' | 'already_held' | 'rejected';
+  awardId: string | null;
+  reason: string | null;
+}
+
+const rejection = (row: number, reason: string): RowOutcome => ({ row, outcome: 'rejected', awardId: null, reason });
+
+/** Stores a chunk's row outcomes in one statement (not one per row) and counts them done. */
+async function recordOutcomes(tx: Db, bulkIssueId: string, outcomes: readonly RowOutcome[]): Promise<void> {
+  await sql`
+    update bulk_issue_rows r set outcome = o.outcome, award_id = o.award_id, reason = o.reason
+    from unnest(${outcomes.map((o) => o.row)}::int[], ${outcomes.map((o) => o.outcome)}::text[], ${outcomes.map((o) => o.awardId)}::text[], ${outcomes.map((o) => o.reason)}::text[])
+      as o(row_number, outcome, award_id, reason)
+    where r.bulk_issue_id = ${bulkIssueId} and r.row_number = o.row_number`.execute(tx);
+  await tx.updateTable('bulk_issues').set({ done: sql`done + ${outcomes.length}` }).where('id', '=', bulkIssueId).execute();
 }

@@ -74,8 +74,6 @@ function parseGrace(value: string | undefined): number | undefined {
 const describeClient = (client: ApiClient) =>
   `${client.id}  ${client.name}  [${client.scopes.join(' ')}]${client.revokedAt ? `  revoked ${client.revokedAt.toISOString()}` : ''}`;
 
-const organizationOf = (runtime: Runtime, idOrName: string) => organizationNamed(runtime.database.db, idOrName);
-
 async function clientById(runtime: Runtime, id: string): Promise<ApiClient> {
   const client = await findClientById(runtime.database.db, id);
   if (!client) throw new CliError(`no API client with id "${id}"`);
@@ -86,7 +84,7 @@ export const clientCommands = {
   async create(options: { org: string; name: string; scopes?: string; json?: boolean }): Promise<void> {
     const requested = parseScopes(options.scopes);
     const created = await withRuntime(async (runtime, clients) => {
-      const organization = await organizationOf(runtime, options.org);
+      const organization = await organizationNamed(runtime.database.db, options.org);
       return clients.create(cliContext(organization.id), { name: options.name, scopes: requested });
     });
     if (options.json) return printJson({ client_id: created.client.id, client_secret: created.clientSecret, name: created.client.name, scopes: created.client.scopes });
@@ -96,7 +94,7 @@ export const clientCommands = {
 
   async list(options: { org: string; json?: boolean }): Promise<void> {
     const items = await withRuntime(async (runtime, clients) => {
-      const organization = await organizationOf(runtime, options.org);
+      const organization = await organizationNamed(runtime.database.db, options.org);
       const all: ApiClient[] = [];
       let after: string | undefined;
       do {
