@@ -37,3 +37,8 @@ export function contextOf(principal: Principal, requestId: string): OperationCon
     role: principal.type === 'person' ? principal.role : null,
   };
 }
+
+/** Laurel itself acting for an organisation (rules, the event bus, provider webhooks), named in the audit log by `process`. */
+export function systemContext(organizationId: string, process: string): OperationContext {
+  return { organizationId, actor: { type: 'system', id: process }, requestId: null, role: null };
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { OperationContext } from '../auth/principal.js';
+import { systemContext } from '../auth/principal.js';
 import type { IssuingCatalog } from '../awards/ports.js';
 import type { AwardService } from '../awards/service.js';
 import type { Db } from '../db/database.js';
@@ -50,7 +50,6 @@ export interface BadgeEventPublisherOptions {
   producer: ProducerOptions;
 }
 
-const publisherContext = (organizationId: string): OperationContext => ({ organizationId, actor: { type: 'system', id: 'event-bus' }, requestId: null, role: null });
 
 /** The `openedx.badge.publish` job: builds openedx-events `BadgeData` from the award and its learner, then publishes it. */
 export function badgeEventPublisher(options: BadgeEventPublisherOptions): JobHandler {
@@ -58,7 +57,7 @@ export function badgeEventPublisher(options: BadgeEventPublisherOptions): JobHan
     const payload = job.payload as PublishBadgeEventPayload;
     const organizationId = job.organizationId;
     if (organizationId === null) throw new PermanentJobError(`${publishBadgeEventJob} job ${job.id} belongs to no organisation`);
-    const award = await options.awards.get(publisherContext(organizationId), payload.awardId);
+    const award = await options.awards.get(systemContext(organizationId, 'event-bus'), payload.awardId);
     const learner = await findLearner(options.db, organizationId, payload.learnerId);
     if (!learner) throw new PermanentJobError(`learner ${payload.learnerId} of award ${award.id} not found`);
     const userId = lmsUserId(learner.externalId);

@@ -1,4 +1,4 @@
-import type { OperationContext } from '../auth/principal.js';
+import { systemContext } from '../auth/principal.js';
 import type { Db } from '../db/database.js';
 import type { NormalizedEvent } from '../events/event.js';
 import type { DecodedMessage } from '../events/openedx/wire.js';
@@ -34,7 +34,7 @@ export interface BusRecorderOptions {
  * coming back are skipped: they are in the event log already.
  */
 export function busRecorder(options: BusRecorderOptions): (batch: readonly DecodedMessage[]) => Promise<void> {
-  const context: OperationContext = { organizationId: options.organizationId, actor: { type: 'system', id: 'event-bus' }, requestId: null, role: null };
+  const context = systemContext(options.organizationId, 'event-bus');
   return async (batch) => {
     const accepted: { streamId: string; event: NormalizedEvent }[] = [];
     const rejected: RejectedMessage[] = [];

@@ -1,4 +1,4 @@
-import type { OperationContext } from '../auth/principal.js';
+import { systemContext, type OperationContext } from '../auth/principal.js';
 import type { AwardService } from '../awards/service.js';
 import { inTransaction, type Db } from '../db/database.js';
 import { RetryLaterError } from '../jobs/errors.js';
@@ -40,7 +40,7 @@ function draftOf(stored: StoredEvent, result: Evaluation): DecisionDraft {
 const staleStateRetryMs = 100;
 
 /** Who awards and revokes in the audit log when rules do it. */
-const rulesContext = (organizationId: string): OperationContext => ({ organizationId, actor: { type: 'system', id: 'rules' }, requestId: null, role: null });
+const rulesContext = (organizationId: string): OperationContext => systemContext(organizationId, 'rules');
 
 /** Hears each decision once, when it is first recorded (for metrics). */
 export interface DecisionObserver {

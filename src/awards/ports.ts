@@ -1,5 +1,6 @@
 import type { BadgeClassForIssuing } from '../catalog/badge-classes/issuing.js';
 import type { Db } from '../db/database.js';
+import type { DeliveryState } from '../db/schema.js';
 import type { DataIntegritySigningKey } from '../credentials/data-integrity.js';
 import type { JsonObject } from '../credentials/json.js';
 import type { IssuerProfileInput } from '../credentials/ob3-credential.js';
@@ -54,11 +55,15 @@ export interface AwardListener {
 export interface AwardProviderStatus {
   connectionId: string;
   templateId: string;
+  /** The provider's badge or credential id, once it has one. */
   externalId: string | null;
-  state: 'queued' | 'created' | 'pending' | 'accepted' | 'rejected' | 'revoked' | 'expired' | 'error';
+  state: DeliveryState;
+  /** The provider's own word for the state. */
   providerState: string | null;
   url: string | null;
+  /** The last failure, shown to users until a later attempt succeeds. */
   error: string | null;
+  /** Attempts to reach the provider so far, including the one running now. */
   attempts: number;
   /** When the delivery was queued (with the award). */
   createdAt: Date;

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { NullableTimestamp, StringEnum, Timestamp } from '../http/schemas.js';
 import { awardUrls } from './documents.js';
+import type { DeliveryState } from '../db/schema.js';
 import type { AwardProviderStatus } from './ports.js';
 import { effectiveStatus } from './service.js';
 import type { AwardRecord } from './store.js';
@@ -47,7 +48,7 @@ export const AwardSchema = Type.Object(
           connectionId: Type.String(),
           templateId: Type.String(),
           externalId: Nullable(Type.String({ description: "The provider's badge or credential id, once it has one." })),
-          state: StringEnum(['queued', 'created', 'pending', 'accepted', 'rejected', 'revoked', 'expired', 'error'] as const, {
+          state: StringEnum<DeliveryState>(['queued', 'created', 'pending', 'accepted', 'rejected', 'revoked', 'expired', 'error'], {
             description: '`queued`: not at the provider yet (retrying if `error` is set); `error`: Laurel gave up, see `error` and retry.',
           }),
           providerState: Nullable(Type.String({ description: "The provider's own word for the state." })),

@@ -1,6 +1,7 @@
 import { createServices, type Services } from '../app.js';
 import { systemClock } from '../kernel/clock.js';
 import { findPublicAward } from '../awards/store.js';
+import { providerFailureAsAppError } from '../providers/connections/provider-failure.js';
 import { findConnectionById } from '../providers/connections/store.js';
 import { connectionWarnings } from '../providers/connections/token-expiry.js';
 import { cliContext } from '../tenancy/initialize.js';
@@ -18,11 +19,6 @@ async function withServices<T>(work: (services: Services, runtime: Runtime) => P
   }
 }
 
-/** Provider failures reach the operator as one line, as the API would word them. */
-function asCliError(error: unknown): unknown {
-  return error instanceof Error && error.name.startsWith('Provider') ? new CliError(error.message) : error;
-}
-
 /** `laurel providers sync CONNECTION_ID`: syncs a connection's templates now and lists them. */
 export async function syncTemplates(connectionId: string, options: { json?: boolean }): Promise<void> {
   await withServices(async ({ providers }, runtime) => {
@@ -32,7 +28,8 @@ export async function syncTemplates(connectionId: string, options: { json?: bool
     try {
       await providers.connections.syncTemplates({ connectionId, context });
     } catch (error) {
-      throw asCliError(error);
+      // As the API words it: one line the operator can act on.
+      throw providerFailureAsAppError(error);
     }
     const templates = await providers.connections.templates(context, connectionId);
     if (options.json) return printJson({ connectionId, templates });

@@ -126,7 +126,7 @@ export class ConnectionService {
     const rotated = applyChanges(this.config(current), input, now);
     let accountName: string;
     try {
-      accountName = (await createProviderAdapter(adapterSettings(rotated), { clock: this.options.clock }).testConnection()).name;
+      accountName = (await this.#adapterFor(rotated).testConnection()).name;
     } catch (error) {
       throw providerFailureAsAppError(error);
     }
@@ -177,6 +177,10 @@ export class ConnectionService {
   }
 
   adapter(connection: Connection): ProviderAdapter {
-    return createProviderAdapter(adapterSettings(this.config(connection)), { clock: this.options.clock });
+    return this.#adapterFor(this.config(connection));
+  }
+
+  #adapterFor(config: ConnectionConfig): ProviderAdapter {
+    return createProviderAdapter(adapterSettings(config), { clock: this.options.clock });
   }
 }

@@ -111,9 +111,6 @@ export function applyChanges(config: ConnectionConfig, changes: ConnectionChange
   }
   const { settings } = config;
   const newSecrets = credlyCredentials(changes, false);
-  if (changes.tokenIssuedAt !== undefined && (newSecrets ?? config.secrets).kind !== 'authorization-token') {
-    throw invalid([{ field: 'body/tokenIssuedAt', message: 'applies to an authorization token only' }]);
-  }
   const secrets = newSecrets ?? config.secrets;
   return {
     provider: 'credly',

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { OperationContext } from '../../auth/principal.js';
+import { systemContext, type OperationContext } from '../../auth/principal.js';
 import type { AwardRecord } from '../../awards/store.js';
 import { inTransaction, type Db } from '../../db/database.js';
 import type { Api } from '../../http/schemas.js';
@@ -73,8 +73,6 @@ export function registerCredlyWebhookRoute(app: Api, options: Pick<CredlyWebhook
   );
 }
 
-const systemContext = (organizationId: string): OperationContext => ({ organizationId, actor: { type: 'system', id: 'credly-webhook' }, requestId: null, role: null });
-
 /** The `provider.credly_webhook` job. */
 export function credlyWebhookHandler(options: CredlyWebhooksOptions) {
   return async (job: Job): Promise<void> => {
@@ -104,6 +102,6 @@ async function applyEvent(options: CredlyWebhooksOptions, organizationId: string
   await updateDeliveryState(db, delivery.awardId, { state: event.badge.state, providerState: event.badge.providerState, url: event.badge.url }, now);
   if (event.badge.state === 'revoked') {
     // Revoked on Credly by an administrator: the award is revoked everywhere, with Credly as the reason.
-    await options.revokeAward(systemContext(organizationId), delivery.awardId, `Revoked on Credly (event ${event.id}).`);
+    await options.revokeAward(systemContext(organizationId, 'credly-webhook'), delivery.awardId, `Revoked on Credly (event ${event.id}).`);
   }
 }

@@ -82,12 +82,12 @@ export class ProviderDeliveries {
    * One attempt to bring the provider in line with the award. Throws the provider's error,
    * classified for the job worker; `lastAttempt` turns a retryable failure into `error` too.
    */
-  async attempt(awardId: string, options: { lastAttempt: boolean }): Promise<Delivery | undefined> {
+  async attempt(awardId: string, options: { lastAttempt: boolean }): Promise<void> {
     const { db, clock } = this.options;
     const claimed = await claimDelivery(db, awardId, clock.now(), claimLeaseMs);
     if (!claimed) {
       if (await findDelivery(db, awardId)) throw new RetryLaterError(busyRetryMs, `award ${awardId} is being delivered by another worker`);
-      return undefined;
+      return;
     }
     try {
       const changes = await this.#reconcile(claimed);
@@ -100,7 +100,6 @@ export class ProviderDeliveries {
       await settleDelivery(db, awardId, { error: message, state }, clock.now());
       throw error;
     }
-    return findDelivery(db, awardId);
   }
 
   /**

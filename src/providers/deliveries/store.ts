@@ -1,27 +1,12 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { AwardDeliveriesTable, DeliveryState } from '../../db/schema.js';
+import type { AwardProviderStatus } from '../../awards/ports.js';
+import type { AwardDeliveriesTable } from '../../db/schema.js';
 
-export type { DeliveryState };
-
-/** What a provider holds (or is about to hold) for one award. */
-export interface Delivery {
+/** What a provider holds (or is about to hold) for one award: the status an award shows, and whose it is. */
+export interface Delivery extends AwardProviderStatus {
   awardId: string;
   organizationId: string;
-  connectionId: string;
-  templateId: string;
-  /** The provider's badge or credential id, once it has one. */
-  externalId: string | null;
-  state: DeliveryState;
-  /** The provider's own word for the state. */
-  providerState: string | null;
-  url: string | null;
-  /** The last failure, shown to users until a later attempt succeeds. */
-  error: string | null;
-  /** Attempts to reach the provider so far, including the one running now. */
-  attempts: number;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 const toDelivery = (row: Selectable<AwardDeliveriesTable>): Delivery => ({
