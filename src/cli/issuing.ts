@@ -1,4 +1,4 @@
-import { loadConfigOrExit, openRuntime, printJson, readInputFile, CliError } from './runtime.js';
+import { loadConfigOrExit, printJson, readInputFile, withServices, CliError } from './runtime.js';
 import { cliContext } from '../tenancy/initialize.js';
 import { parseBulkCsv } from '../awards/bulk-rows.js';
 import { BootstrapError, openConfiguredDatabase, resolveMasterSecret } from '../bootstrap.js';
@@ -29,9 +29,7 @@ function progressBar(label: string): { update(done: number, total: number): void
 /** `laurel issue --badge-class ID --csv FILE`: the bulk issue of the API, run here with a progress bar. */
 export async function issueFromCsv(options: { badgeClass: string; csv: string; notify?: boolean; json?: boolean }): Promise<void> {
   const rows = parseBulkCsv(readInputFile(options.csv).toString('utf8'));
-  const runtime = await openRuntime({ migrate: true });
-  const { issuing } = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
-  try {
+  await withServices({ migrate: true }, async ({ issuing }, runtime) => {
     const badgeClass = await runtime.database.db.selectFrom('badge_classes').select(['organization_id']).where('id', '=', options.badgeClass).executeTakeFirst();
     if (!badgeClass) throw new CliError(`no badge class with id "${options.badgeClass}"`);
     const context = cliContext(badgeClass.organization_id);
@@ -45,10 +43,7 @@ export async function issueFromCsv(options: { badgeClass: string; csv: string; n
     if (options.json) return printJson({ ...result, rejected });
     console.log(`Bulk issue ${result.id}: ${result.counts.awarded} awarded, ${result.counts.alreadyHeld} already held, ${result.counts.rejected} rejected (of ${result.total}).`);
     for (const row of rejected) console.log(`  row ${row.row} (${row.email ?? 'no e-mail'}): ${row.reason}`);
-  } finally {
-    await issuing.close();
-    await runtime.database.close();
-  }
+  });
 }
 
 /**

@@ -1,12 +1,10 @@
-import { createServices } from '../app.js';
 import { acceptImage } from '../catalog/images/image-content.js';
 import { OpenedxBadgesImport, type ImportReport, type TemplateOutcome } from '../automation/openedx-import/apply.js';
 import { DumpdataError, parseDumpdata } from '../automation/openedx-import/dumpdata.js';
 import { planImport } from '../automation/openedx-import/plan.js';
 import { AppError } from '../kernel/errors.js';
-import { systemClock } from '../kernel/clock.js';
 import { cliContext } from '../tenancy/initialize.js';
-import { CliError, openRuntime, organizationNamed, printJson, readInputFile } from './runtime.js';
+import { CliError, organizationNamed, printJson, readInputFile, withServices } from './runtime.js';
 
 export interface OpenedxImportOptions {
   org: string;
@@ -74,9 +72,7 @@ export async function importOpenedxBadges(file: string, options: OpenedxImportOp
   const image = options.image === undefined ? undefined : readImage(options.image);
   const dryRun = options.dryRun ?? false;
 
-  const runtime = await openRuntime({ migrate: !dryRun });
-  const services = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
-  try {
+  await withServices({ migrate: !dryRun }, async (services, runtime) => {
     const organization = await organizationNamed(runtime.database.db, options.org);
     const context = cliContext(organization.id);
     try {
@@ -95,8 +91,5 @@ export async function importOpenedxBadges(file: string, options: OpenedxImportOp
     const report = await importer.run(context, plan, { issuerId: options.issuer, learnerSource: options.learnerSource, dryRun, image });
     if (options.json) printJson(report);
     else console.log(formatImportReport(report));
-  } finally {
-    await services.issuing.close();
-    await runtime.database.close();
-  }
+  });
 }

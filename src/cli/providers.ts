@@ -1,27 +1,13 @@
-import { createServices, type Services } from '../app.js';
-import { systemClock } from '../kernel/clock.js';
 import { findPublicAward } from '../awards/store.js';
 import { providerFailureAsAppError } from '../providers/connections/provider-failure.js';
 import { findConnectionById } from '../providers/connections/store.js';
 import { connectionWarnings } from '../providers/connections/token-expiry.js';
 import { cliContext } from '../tenancy/initialize.js';
-import { CliError, openRuntime, printJson, type Runtime } from './runtime.js';
-
-/** Services over the configured database for one command, closed afterwards. */
-async function withServices<T>(work: (services: Services, runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime({ migrate: true });
-  const services = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
-  try {
-    return await work(services, runtime);
-  } finally {
-    await services.issuing.close();
-    await runtime.database.close();
-  }
-}
+import { CliError, printJson, withServices } from './runtime.js';
 
 /** `laurel providers sync CONNECTION_ID`: syncs a connection's templates now and lists them. */
 export async function syncTemplates(connectionId: string, options: { json?: boolean }): Promise<void> {
-  await withServices(async ({ providers }, runtime) => {
+  await withServices({ migrate: true }, async ({ providers }, runtime) => {
     const connection = await findConnectionById(runtime.database.db, connectionId);
     if (!connection) throw new CliError(`no connection with id "${connectionId}"`);
     const context = cliContext(connection.organizationId);
@@ -44,7 +30,7 @@ export async function syncTemplates(connectionId: string, options: { json?: bool
  * prints where it stands. A provider still failing leaves the retry queued for the workers.
  */
 export async function retryDelivery(awardId: string, options: { json?: boolean }): Promise<void> {
-  await withServices(async ({ providers }, runtime) => {
+  await withServices({ migrate: true }, async ({ providers }, runtime) => {
     const award = await findPublicAward(runtime.database.db, awardId);
     if (!award) throw new CliError(`no award with id "${awardId}"`);
     const context = cliContext(award.organizationId);

@@ -5,6 +5,8 @@ import { BootstrapError, openConfiguredDatabase, resolveMasterSecret } from '../
 import type { Db, OpenedDatabase } from '../db/database.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { AppError } from '../kernel/errors.js';
+import type { Services } from '../app.js';
+import { systemClock } from '../kernel/clock.js';
 import type { MasterSecret } from '../kernel/secrets.js';
 import { findOrganizationByIdOrName, type Organization } from '../tenancy/organizations.js';
 
@@ -90,4 +92,23 @@ export async function organizationNamed(db: Db, idOrName: string): Promise<Organ
   const organization = await findOrganizationByIdOrName(db, idOrName);
   if (!organization) throw new CliError(`no organisation with id or name "${idOrName}"`);
   return organization;
+}
+
+/**
+ * Runs one command's work with Laurel's services over the configured database, and closes both
+ * afterwards. The composition root is loaded only here, so commands that need no services start fast.
+ */
+export async function withServices<T>(options: { migrate: boolean }, work: (services: Services, runtime: Runtime) => Promise<T>): Promise<T> {
+  const runtime = await openRuntime(options);
+  try {
+    const { createServices } = await import('../app.js');
+    const services = createServices({ config: runtime.config, secret: runtime.secret, db: runtime.database.db, clock: systemClock });
+    try {
+      return await work(services, runtime);
+    } finally {
+      await services.issuing.close();
+    }
+  } finally {
+    await runtime.database.close();
+  }
 }
