@@ -99,7 +99,7 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_EVENT_BUS_MAX_LEN', default: '10000', description: 'Approximate length Laurel trims the stream to when it publishes (`XADD MAXLEN ~`); set it to upstream\'s `EVENT_BUS_REDIS_STREAM_MAX_LEN`, so Laurel never trims a backlog that upstream keeps.' },
   { variable: 'LAUREL_SMTP_URL', default: '(unset: e-mail off)', description: '`smtp://user:password@host:port` (STARTTLS when the server offers it) or `smtps://…` (TLS from the start); when set, awards can e-mail their recipient (`notify`). Percent-encode special characters in the user and password.' },
   { variable: 'LAUREL_MAIL_FROM', default: '(required with SMTP)', description: 'Sender of Laurel\'s e-mails: `badges@example.edu` or `Example Badges <badges@example.edu>`.' },
-  { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
+  { variable: 'LAUREL_VERIFY_FETCH_HOSTS', default: '(none)', description: 'Comma-separated host names (`host` for port 443, `host:port` for another port) whose documents verification may fetch over HTTPS (other issuers\' did:web documents and status lists); never private addresses.' },
   { variable: 'LAUREL_TRUST_PROXY', default: 'false', description: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).' },
   { variable: 'LAUREL_SHUTDOWN_TIMEOUT', default: '30s', description: 'On SIGTERM, how long running jobs and requests may take before they are released.' },
   { variable: 'LAUREL_INIT_ORG', default: 'My organisation', description: 'Name of the organisation `laurel serve` creates on its very first start (empty database).' },

@@ -20,6 +20,13 @@ describe('fetching other issuers documents', () => {
     await expect(fetcher('https://elsewhere.example/status/1')).resolves.toBeUndefined();
     await expect(fetcher('did:web:elsewhere.example')).resolves.toBeUndefined();
     await expect(fetcher('http://badges.partner.example/status/1')).resolves.toBeUndefined();
+    await expect(fetcher('https://badges.partner.example:8443/status/1')).resolves.toBeUndefined();
+  });
+
+  it('allows exactly the port an entry names', async () => {
+    const fetcher = remoteDocumentFetcher({ allowedHosts: ['localhost:8443'], timeoutMs: 2000 });
+    await expect(fetcher('https://localhost/.well-known/did.json')).resolves.toBeUndefined();
+    await expect(fetcher('https://localhost:8443/.well-known/did.json')).rejects.toThrow(/private address/);
   });
 
   it('refuses an allowed host that resolves to a private address', async () => {

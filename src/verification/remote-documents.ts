@@ -53,7 +53,9 @@ export function remoteDocumentFetcher(options: RemoteFetchOptions): (url: string
     } catch {
       return undefined;
     }
-    if (parsed.protocol !== 'https:' || !allowed.has(parsed.hostname.toLowerCase())) return undefined;
+    // `host` carries the port when it is not 443, so `host:port` entries allow exactly that port
+    // and a bare host name allows the standard one only.
+    if (parsed.protocol !== 'https:' || !allowed.has(parsed.host.toLowerCase())) return undefined;
     return fetchJson(parsed, timeoutMs, maxBytes);
   };
 }
