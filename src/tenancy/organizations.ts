@@ -30,6 +30,12 @@ export async function findOrganization(db: Db, id: string): Promise<Organization
   return row && toOrganization(row);
 }
 
+/** The organisations with these ids that exist, by id (one statement whatever the number of ids). */
+export async function findOrganizations(db: Db, ids: readonly string[]): Promise<Map<string, Organization>> {
+  const rows = await db.selectFrom('organizations').selectAll().where(sql<boolean>`id = any(${[...ids]})`).execute();
+  return new Map(rows.map((row) => [row.id, toOrganization(row)]));
+}
+
 /** Resolves what an operator typed on the command line: an organisation id or its name. */
 export async function findOrganizationByIdOrName(db: Db, idOrName: string): Promise<Organization | undefined> {
   return (await findOrganization(db, idOrName)) ?? (await findOrganizationByName(db, idOrName));

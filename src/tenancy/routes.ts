@@ -6,7 +6,8 @@ import type { Api } from '../http/schemas.js';
 import { Body, responses, StringEnum, Timestamp } from '../http/schemas.js';
 import { notFound } from '../kernel/errors.js';
 import { addMember, changeRole, getMember, getMembers, removeMember } from './members.js';
-import { findOrganization } from './organizations.js';
+import { BatchedLookup } from '../db/batched-lookup.js';
+import { findOrganizations } from './organizations.js';
 import type { Member } from './people.js';
 
 const RoleSchema = StringEnum(roles);
@@ -24,6 +25,8 @@ const present = (member: Member) => ({ personId: member.id, email: member.email,
 export function registerTenancyRoutes(app: Api, db: Db): void {
   app.addSchema(MemberSchema);
   const tags = ['Organisation'];
+  // Every API client reads its organisation; concurrent reads share one query.
+  const organizations = new BatchedLookup((ids: readonly string[]) => findOrganizations(db, ids));
 
   app.get(
     '/api/v1/organization',
@@ -35,7 +38,7 @@ export function registerTenancyRoutes(app: Api, db: Db): void {
       },
     },
     async (request) => {
-      const organization = await findOrganization(db, request.principal!.organizationId);
+      const organization = await organizations.load(request.principal!.organizationId);
       if (!organization) throw notFound('Organisation');
       return organization;
     },

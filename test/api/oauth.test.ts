@@ -12,6 +12,14 @@ describeEachApp('OAuth2 client credentials', (app) => {
     expect(me.body.name).toBe('Token Org');
   });
 
+  it('answers concurrent requests of several organisations each with its own organisation', async () => {
+    const orgs = await Promise.all(['Concurrent A', 'Concurrent B', 'Concurrent C'].map((name) => app().organization(name)));
+    const tokens = await Promise.all(orgs.map(({ client }) => app().token(client.client_id, client.client_secret!)));
+    const calls = Array.from({ length: 30 }, (_, n) => n % tokens.length);
+    const answers = await Promise.all(calls.map((which) => app().call('GET', '/api/v1/organization', { token: tokens[which] })));
+    expect(answers.map((answer) => answer.body.name)).toEqual(calls.map((which) => ['Concurrent A', 'Concurrent B', 'Concurrent C'][which]));
+  });
+
   it('accepts client_secret_basic and client_secret_post, with the RFC 6749 response shape', async () => {
     const { client } = await app().organization('Basic Org');
     const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
