@@ -116,8 +116,8 @@ function jobHandlers(services: Services): Record<string, JobHandler> {
 }
 
 /** Processes that run job workers also consume the event bus: what they record, their worker evaluates. */
-async function startBusConsumer(services: Services, worker: JobWorker, logger: JobLogger): Promise<void> {
-  await services.openedxBus?.startConsuming({ consumer: worker.id, log: logger, recorded: () => worker.wake() });
+async function startBusConsumer(services: Services, config: Config, worker: JobWorker, logger: JobLogger): Promise<void> {
+  await services.openedxBus?.startConsuming({ consumer: worker.id, claimIdleMs: config.workerLeaseSeconds * 1000, log: logger, recorded: () => worker.wake() });
 }
 
 function createWorker(db: Db, config: Config, services: Services, logger: JobLogger): JobWorker {
@@ -125,6 +125,7 @@ function createWorker(db: Db, config: Config, services: Services, logger: JobLog
     db,
     handlers: jobHandlers(services),
     concurrency: config.workerConcurrency,
+    leaseMs: config.workerLeaseSeconds * 1000,
     clock: services.clock,
     logger,
     observer: services.metrics,
@@ -150,7 +151,7 @@ export function createWorkerProcess(
     worker,
     async start() {
       await worker.start();
-      await startBusConsumer(services, worker, logger);
+      await startBusConsumer(services, options.config, worker, logger);
     },
     async stop(timeoutMs) {
       await Promise.all([services.openedxBus?.stopConsuming(), worker.stop(timeoutMs)]);
@@ -226,7 +227,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
     async start() {
       if (worker) {
         await worker.start();
-        await startBusConsumer(services, worker, logger);
+        await startBusConsumer(services, options.config, worker, logger);
       }
       return http.listen({ host: config.host, port: config.port });
     },

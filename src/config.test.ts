@@ -20,6 +20,9 @@ describe('configuration from the environment', () => {
   it('parses durations, booleans and URLs', () => {
     const config = loadConfig({ LAUREL_ACCESS_TOKEN_TTL: '15m', LAUREL_SERVE_WORKERS: 'no', DATABASE_URL: 'postgres://u:pw@db/laurel', LAUREL_PUBLIC_URL: 'https://badges.example.edu/' });
     expect(config.accessTokenTtlSeconds).toBe(900);
+    expect(config.workerLeaseSeconds).toBe(60);
+    expect(loadConfig({ LAUREL_WORKER_LEASE: '5s' }).workerLeaseSeconds).toBe(5);
+    expect(() => loadConfig({ LAUREL_WORKER_LEASE: 'soon' })).toThrow('LAUREL_WORKER_LEASE: expected a duration');
     expect(config.serveWorkers).toBe(false);
     expect(config.publicUrl).toBe('https://badges.example.edu');
     expect(describeConfig(config).databaseUrl).toBe('postgres://***@db/laurel');

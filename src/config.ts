@@ -22,6 +22,8 @@ export interface Config {
   logLevel: LogLevel;
   serveWorkers: boolean;
   workerConcurrency: number;
+  /** How long a dead worker's claims (jobs, unacknowledged bus entries) last before others take them over. */
+  workerLeaseSeconds: number;
   accessTokenTtlSeconds: number;
   secretGraceSeconds: number;
   sessionTtlSeconds: number;
@@ -87,6 +89,7 @@ export const settingDocs: SettingDoc[] = [
   { variable: 'LAUREL_LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { variable: 'LAUREL_SERVE_WORKERS', default: 'true', description: 'Whether `laurel serve` also runs job workers in-process.' },
   { variable: 'LAUREL_WORKER_CONCURRENCY', default: '16', description: 'Jobs a worker process runs at once.' },
+  { variable: 'LAUREL_WORKER_LEASE', default: '60s', description: 'How long the jobs and unacknowledged event-bus entries of a worker that died stay with it before another worker takes them over. Live workers renew their claims every third of it (at least every 5 s), so a shorter lease means a faster takeover after a crash.' },
   { variable: 'LAUREL_ACCESS_TOKEN_TTL', default: '1h', description: 'Lifetime of OAuth2 access tokens (seconds or 30s/15m/1h/7d).' },
   { variable: 'LAUREL_SECRET_GRACE', default: '24h', description: 'How long a rotated client secret keeps working.' },
   { variable: 'LAUREL_SESSION_TTL', default: '12h', description: 'Lifetime of a login session.' },
@@ -215,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     serveWorkers: boolean(env, 'LAUREL_SERVE_WORKERS', true),
     workerConcurrency: integer(env, 'LAUREL_WORKER_CONCURRENCY', 16, 1, 1000),
+    workerLeaseSeconds: duration(env, 'LAUREL_WORKER_LEASE', '60s'),
     accessTokenTtlSeconds: duration(env, 'LAUREL_ACCESS_TOKEN_TTL', '1h'),
     secretGraceSeconds: duration(env, 'LAUREL_SECRET_GRACE', '24h'),
     sessionTtlSeconds: duration(env, 'LAUREL_SESSION_TTL', '12h'),

@@ -44,7 +44,8 @@ describeWithPostgres('the Open edX bus consumer killed with SIGKILL mid-stream',
     });
 
     it('records every event once, awards once and publishes every award once its successor has taken over', { timeout: 240_000 }, async () => {
-      const env = busWorkerEnv(opened.url!, redisUrl!, prefix, organizationId);
+      // A short lease, so the successor takes over the dead worker's claims within seconds.
+      const env = { ...busWorkerEnv(opened.url!, redisUrl!, prefix, organizationId), LAUREL_WORKER_LEASE: '5s' };
       const events = graduateEvents(1, learners);
       const doomed = await startLaurel('worker', env, workerReady);
       // The LMS keeps producing, 20 events every 100 ms, whether or not Laurel is up.
@@ -64,7 +65,7 @@ describeWithPostgres('the Open edX bus consumer killed with SIGKILL mid-stream',
 
       await producing;
       const successor = await startLaurel('worker', env, workerReady);
-      // The dead worker's claimed jobs come back when their lease (60 s) runs out, and stream
+      // The dead worker's claimed jobs come back when their lease (5 s) runs out, and stream
       // entries it read but did not acknowledge are claimed once idle as long.
       const settled = await waitFor(
         async () => ({ counts: await busCounts(opened.db), pending: await pendingEntries(redis, stream) }),

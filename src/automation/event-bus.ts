@@ -26,8 +26,11 @@ const laurelSource = 'openedx/laurel/web';
 /** The Open edX event bus as the job-running processes use it: consume learning events, publish badge events. */
 export interface OpenedxBus {
   jobHandlers: Record<string, JobHandler>;
-  /** Starts consuming; `consumer` names this process within the group, `recorded` wakes its job worker. */
-  startConsuming(options: { consumer: string; log: JobLogger; recorded: () => void }): Promise<void>;
+  /**
+   * Starts consuming; `consumer` names this process within the group, `recorded` wakes its job
+   * worker, and entries another consumer read but left unacknowledged for `claimIdleMs` are taken over.
+   */
+  startConsuming(options: { consumer: string; claimIdleMs: number; log: JobLogger; recorded: () => void }): Promise<void>;
   /** Finishes the batch in hand (recorded and acknowledged); call before the database closes. */
   stopConsuming(): Promise<void>;
   /** Closes the Redis connection; call after the job worker stopped (publication jobs use it). */
@@ -68,7 +71,7 @@ export function createOpenedxBus(options: {
         producer: { stream, source: laurelSource, sourcehost: hostname(), sourcelib: `laurel/${version}`, maxLen: config.maxLen },
       }),
     },
-    async startConsuming({ consumer: name, log, recorded }) {
+    async startConsuming({ consumer: name, claimIdleMs, log, recorded }) {
       let failures = 0;
       consumer = new BusConsumer({
         redis: await redis(),
@@ -76,6 +79,7 @@ export function createOpenedxBus(options: {
         group: consumerGroup,
         consumer: name,
         batchSize: readBatchSize,
+        claimIdleMs,
         record: busRecorder({
           db: options.db,
           ingestion: options.ingestion,
