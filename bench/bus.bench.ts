@@ -8,13 +8,14 @@
  *            events/s from the workers being up to the last decision recorded.
  *   steady   1,000 events/s for 20 s; latency of each event from its XADD (the stream entry's
  *            time) to its decision row (`rule_decisions.created_at`, the deciding transaction's
- *            start), p50/p95/p99.
+ *            start), p50/p95/p99, and of its two legs: to the event's recording
+ *            (`learning_events.received_at`) and from there to the decision.
  *
  * Learners pass or fail courses of a catalogue of 600, of which the first 150 lead to badges, so
  * about 1 in 200 events completes a badge and is awarded (a signed credential) in the decision's
- * transaction. Settings: BENCH_BUS_WORKERS (worker processes, default 1), BENCH_CPU_PROF (a folder:
- * the workers write V8 CPU profiles there when they stop), BENCH_REDIS_URL or TEST_REDIS_URL,
- * BENCH_DATABASE_URL or TEST_DATABASE_URL.
+ * transaction. Settings: BENCH_BUS_WORKERS (worker processes, default 1), BENCH_BUS_BACKLOG (events,
+ * default 100,000), BENCH_CPU_PROF (a folder: the workers write V8 CPU profiles there when they
+ * stop), BENCH_REDIS_URL or TEST_REDIS_URL, BENCH_DATABASE_URL or TEST_DATABASE_URL.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -35,7 +36,7 @@ import { ensureBuilt } from '../scripts/build.mjs';
 import { badgeClassCount, benchBadgeRules, learnerCount, passingStatus } from './openedx-workload.js';
 import { benchPostgresUrl, perSecond, printResult } from './support.js';
 
-const backlogEvents = 100_000;
+const backlogEvents = Number(process.env.BENCH_BUS_BACKLOG ?? 100_000);
 const steadyRate = 1_000;
 const steadySeconds = 20;
 const courseCatalogue = 600;
@@ -115,6 +116,7 @@ function cpuBetween(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: Awai
 }
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const summary = (sorted: readonly number[]) => ({ p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) });
 
 /** Sends `rate` events a second for `seconds`, in small pipelines every 10 ms; returns event id → entry time (ms). */
 async function produceSteadily(redis: Redis, stream: string, first: number, rate: number, seconds: number): Promise<Map<string, number>> {
@@ -135,11 +137,17 @@ async function produceSteadily(redis: Redis, stream: string, first: number, rate
   return entryTimes;
 }
 
-async function decisionLatencies(db: Db, entryTimes: Map<string, number>): Promise<number[]> {
-  const { rows } = await sql<{ external_id: string; decided: Date }>`
-    select e.external_id, d.created_at as decided from rule_decisions d join learning_events e on e.id = d.event_id
+/** Per event, sorted: stream entry → decision row, and the two legs (entry → recorded, recorded → decided). */
+async function decisionLatencies(db: Db, entryTimes: Map<string, number>): Promise<{ total: number[]; recording: number[]; deciding: number[] }> {
+  const { rows } = await sql<{ external_id: string; recorded: Date; decided: Date }>`
+    select e.external_id, e.received_at as recorded, d.created_at as decided from rule_decisions d join learning_events e on e.id = d.event_id
     where e.external_id = any(${[...entryTimes.keys()]})`.execute(db);
-  return rows.map((row) => row.decided.getTime() - entryTimes.get(row.external_id)!).sort((a, b) => a - b);
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  return {
+    total: sorted(rows.map((row) => row.decided.getTime() - entryTimes.get(row.external_id)!)),
+    recording: sorted(rows.map((row) => row.recorded.getTime() - entryTimes.get(row.external_id)!)),
+    deciding: sorted(rows.map((row) => row.decided.getTime() - row.recorded.getTime())),
+  };
 }
 
 async function run(databaseUrl: string, busUrl: string) {
@@ -208,7 +216,10 @@ async function run(databaseUrl: string, busUrl: string) {
     const steady = {
       events: entryTimes.size,
       ratePerSecond: steadyRate,
-      latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) },
+      latencyMs: summary(latencies.total),
+      // The two legs: stream entry → event recorded (consumer), recorded → decision (job worker).
+      recordingLatencyMs: summary(latencies.recording),
+      decidingLatencyMs: summary(latencies.deciding),
       awards: (await awardCount(db)) - backlog.awards,
     };
     const warnings = processes.flatMap((p) => p.lines).filter((line) => line.startsWith('{')).length;

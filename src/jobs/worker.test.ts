@@ -73,6 +73,24 @@ describeEachDatabase('job worker', (db) => {
     expect(ran).toBe(1);
   });
 
+  it('runs the jobs a job enqueued at once, not at the next poll', async () => {
+    const ran: string[] = [];
+    await startWorker({
+      pollIntervalMs: 60_000,
+      handlers: {
+        chain: async (j) => {
+          const { step } = j.payload as { step: number };
+          ran.push(`step ${step}`);
+          if (step < 3) await enqueue(db(), 'chain', { step: step + 1 }, { organizationId: org });
+        },
+      },
+    });
+    await enqueue(db(), 'chain', { step: 1 }, { organizationId: org });
+    workers[0]?.wake();
+    await waitFor('the whole chain', () => ran.length === 3, 3_000);
+    expect(ran).toEqual(['step 1', 'step 2', 'step 3']);
+  });
+
   it("commits a handler's transaction and the job's completion together", async () => {
     const good = await enqueue(db(), 'effect', { fail: false }, { organizationId: org });
     const bad = await enqueue(db(), 'effect', { fail: true }, { organizationId: org });

@@ -310,6 +310,9 @@ export class JobWorker {
       await handler(job, context);
       if (completedInTransaction) this.#settle(job, 'done', started);
       else this.#queueCompletion(job, started);
+      // What a job causes is often more jobs (an award's e-mail, a badge event's evaluation):
+      // claim them now rather than at the next poll. An idle queue costs one short claim.
+      this.wake();
     } catch (error) {
       if (completedInTransaction) {
         this.#logger.warn({ jobId: job.id, kind: job.kind, err: error }, 'handler threw after its transaction committed; the job stays done');
