@@ -13,24 +13,35 @@ import { seedRuleBadges } from './support/rule-badges.js';
 const secret = new MasterSecret('batch-test-secret-batch-test-secret-!!');
 const courseKey = (course: string) => `course-v1:LaurelX+${course}+2025`;
 
-const passed = (course: string): NormalizedEvent => ({
+const passingStatus = (course: string, isPassing: boolean, learner = { id: 7, name: 'ann' }): NormalizedEvent => ({
   id: randomUUID(),
   type: openedxTypes.coursePassingStatusUpdated,
   time: new Date().toISOString(),
   source: 'openedx/lms/web',
-  user: { id: '7', email: 'ann@example.org' },
-  data: { is_passing: true, course: { course_key: courseKey(course), display_name: course, start: null, end: null }, user: { id: 7, is_active: true, pii: { username: 'ann', email: 'ann@example.org', name: 'Ann' } } },
+  user: { id: String(learner.id), email: `${learner.name}@example.org` },
+  data: {
+    is_passing: isPassing,
+    course: { course_key: courseKey(course), display_name: course, start: null, end: null },
+    user: { id: learner.id, is_active: true, pii: { username: learner.name, email: `${learner.name}@example.org`, name: learner.name } },
+  },
 });
+const passed = (course: string) => passingStatus(course, true);
+const bob = { id: 8, name: 'bob' };
 
 describeEachDatabase('events of one learner decided by two jobs at once', (database) => {
   const organizationId = newId('organization');
   const context = { organizationId, actor: { type: 'system' as const, id: 'test' }, requestId: null, role: null };
   let services: Services;
   let badgeClassId: string;
+  let passAndKeepId: string;
 
   beforeAll(async () => {
     const requirement = (course: string) => ({ eventType: openedxTypes.coursePassingStatusUpdated, rules: [{ path: 'course.course_key', op: 'eq' as const, value: courseKey(course) }] });
-    [badgeClassId] = (await seedRuleBadges(database(), secret, organizationId, [{ name: 'A and B', requirements: [requirement('A'), requirement('B')] }])) as [string];
+    const failing = (course: string) => ({ eventType: openedxTypes.coursePassingStatusUpdated, rules: [{ path: 'course.course_key', op: 'eq' as const, value: courseKey(course) }, { path: 'is_passing', op: 'eq' as const, value: 'False' }] });
+    [badgeClassId, passAndKeepId] = (await seedRuleBadges(database(), secret, organizationId, [
+      { name: 'A and B', requirements: [requirement('A'), requirement('B')] },
+      { name: 'Pass C and keep it', requirements: [{ ...requirement('C'), rules: [...requirement('C').rules, { path: 'is_passing', op: 'eq' as const, value: 'True' }] }], penalties: (ids) => [{ ...failing('C'), requirementIds: ids }] },
+    ])) as [string, string];
     services = createServices({ config: loadConfig({ LAUREL_PUBLIC_URL: 'https://badges.example.edu', LAUREL_LOG_LEVEL: 'silent' }), db: database(), secret });
   });
   afterAll(async () => {
@@ -58,5 +69,25 @@ describeEachDatabase('events of one learner decided by two jobs at once', (datab
     expect(awards).toEqual([{ id: expect.stringMatching(/^awd_/), recipient_email: 'ann@example.org' }]);
     const state = await db.selectFrom('learner_badge_states').select(['state', 'award_id']).where('badge_class_id', '=', badgeClassId).executeTakeFirstOrThrow();
     expect(state).toMatchObject({ award_id: awards[0]!.id, state: { status: 'awarded', fulfilled: expect.arrayContaining([expect.stringMatching(/^req_/), expect.stringMatching(/^req_/)]) } });
+  });
+
+  it("decides a learner's events in the order they were recorded, although a later one's job runs first", async () => {
+    const { ingestion, processor } = services.automation;
+    const [pass] = await ingestion.record(context, [passingStatus('C', true, bob)]);
+    const [fail] = await ingestion.record(context, [passingStatus('C', false, bob)]);
+    const eventIdOf = (receipt: typeof pass) => (receipt?.status === 'accepted' ? receipt.eventId : '');
+
+    // The fail's job starts first; it must wait for the pass, or the penalty finds nothing to
+    // undo and the pass awards a badge the learner no longer deserves.
+    const failJob = processor.process({ eventIds: [eventIdOf(fail)] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await processor.process({ eventIds: [eventIdOf(pass)] });
+    await failJob;
+
+    const db = database();
+    const awards = await db.selectFrom('awards').select(['status', 'revocation_reason']).where('badge_class_id', '=', passAndKeepId).execute();
+    expect(awards).toEqual([{ status: 'revoked', revocation_reason: expect.any(String) }]);
+    const decided = await db.selectFrom('rule_decisions').select('event_id').where('event_id', 'in', [eventIdOf(pass), eventIdOf(fail)]).orderBy('created_at').execute();
+    expect(decided.map((d) => d.event_id)).toEqual([eventIdOf(pass), eventIdOf(fail)]);
   });
 });

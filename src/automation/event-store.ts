@@ -93,6 +93,28 @@ export async function findEvents(db: Db, ids: readonly string[]): Promise<Map<st
   return new Map(rows.map((row) => [row.id, toStoredEvent(row)]));
 }
 
+/**
+ * Which of these learners have an event recorded between `since` and `before` that is not
+ * decided yet, leaving out the events in `excluding` (the asking job's own).
+ */
+export async function learnersWithUndecidedEvents(
+  db: Db,
+  query: { learnerIds: readonly string[]; since: Date; before: Date; excluding: readonly string[] },
+): Promise<Set<string>> {
+  if (query.learnerIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('learning_events as e')
+    .select('e.learner_id')
+    .distinct()
+    .where(sql<boolean>`e.learner_id = any(${[...query.learnerIds]})`)
+    .where('e.received_at', '>=', query.since)
+    .where('e.received_at', '<', query.before)
+    .where(sql<boolean>`e.id <> all(${[...query.excluding]})`)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('rule_decisions as d').select('d.event_id').whereRef('d.event_id', '=', 'e.id'))))
+    .execute();
+  return new Set(rows.map((row) => row.learner_id));
+}
+
 /** A learner's events, newest first, each with whether it has been evaluated; `after` is the last id of the previous page. */
 export async function listLearnerEvents(
   db: Db,

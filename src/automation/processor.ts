@@ -11,6 +11,7 @@ import {
   findDecisions,
   findEvents,
   insertDecision,
+  learnersWithUndecidedEvents,
   lockTransitions,
   saveTransitions,
   type DecidedTransition,
@@ -38,6 +39,15 @@ function draftOf(stored: StoredEvent, result: Evaluation): DecisionDraft {
 
 /** How soon an event whose learner state changed under it is evaluated again. */
 const staleStateRetryMs = 100;
+
+/**
+ * A job waits for its learners' earlier events recorded at most this long before its own…
+ * (an older undecided event belongs to a job that keeps failing, and is not waited for)
+ */
+const orderWindowMs = 60_000;
+/** …checking this often, and for this long at most before it goes on regardless. */
+const orderPollMs = 20;
+const orderWaitMs = 5_000;
 
 /** Who awards and revokes in the audit log when rules do it. */
 const rulesContext = (organizationId: string): OperationContext => systemContext(organizationId, 'rules');
@@ -92,8 +102,10 @@ export class EventProcessor {
   async #processInOrder(eventIds: readonly string[]): Promise<void> {
     const { db } = this.options;
     const [events, decisions] = await Promise.all([findEvents(db, eventIds), findDecisions(db, eventIds)]);
+    const undecided = [...events.values()].filter((stored) => !decisions.has(stored.id));
+    await this.#afterEarlierEvents(undecided, eventIds);
     const batch = new DecisionBatch(db);
-    await batch.load([...events.values()].filter((stored) => !decisions.has(stored.id)).map((stored) => stored.learnerId));
+    await batch.load(undecided.map((stored) => stored.learnerId));
     // One rules check per organisation and job: an edit applies from the next job on.
     const rules = new Map<string, Promise<CompiledRules>>();
     const rulesOf = (organizationId: string) => rules.get(organizationId) ?? rules.set(organizationId, this.options.rules.rulesOf(db, organizationId)).get(organizationId)!;
@@ -120,6 +132,24 @@ export class EventProcessor {
       batch.forget(stored.learnerId);
     }
     await this.#flush(batch);
+  }
+
+  /**
+   * A learner's events are decided in the order they were recorded, also when they are in jobs
+   * that run at the same time: a penalty and a completion decided the wrong way round would leave
+   * the wrong badge. So before reading learner states, this waits while another job still has to
+   * decide an earlier event of one of these events' learners.
+   */
+  async #afterEarlierEvents(undecided: readonly StoredEvent[], ownIds: readonly string[]): Promise<void> {
+    if (undecided.length === 0) return;
+    const before = new Date(undecided.reduce((earliest, stored) => Math.min(earliest, stored.receivedAt.getTime()), Infinity));
+    const query = { since: new Date(before.getTime() - orderWindowMs), before, excluding: ownIds };
+    const deadline = Date.now() + orderWaitMs;
+    let waitingFor = await learnersWithUndecidedEvents(this.options.db, { ...query, learnerIds: [...new Set(undecided.map((stored) => stored.learnerId))] });
+    while (waitingFor.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, orderPollMs));
+      waitingFor = await learnersWithUndecidedEvents(this.options.db, { ...query, learnerIds: [...waitingFor] });
+    }
   }
 
   async #flush(batch: DecisionBatch): Promise<void> {

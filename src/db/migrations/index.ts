@@ -6,6 +6,7 @@ import * as providers from './0004-providers.js';
 import * as providerIssuing from './0005-provider-issuing.js';
 import * as eventTypes from './0006-event-types.js';
 import * as awardNotifications from './0007-award-notifications.js';
+import * as learnerEventOrder from './0008-learner-event-order.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005-provider-issuing': providerIssuing,
   '0006-event-types': eventTypes,
   '0007-award-notifications': awardNotifications,
+  '0008-learner-event-order': learnerEventOrder,
 };
