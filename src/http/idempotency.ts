@@ -17,8 +17,14 @@ const keyPattern = /^[\x21-\x7e]{1,255}$/;
 const replayedHeaders = ['content-type', 'location'];
 
 function requestHash(request: FastifyRequest): string {
-  const body = Buffer.isBuffer(request.body) ? request.body.toString('base64') : JSON.stringify(request.body ?? null);
-  return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
+  const hash = createHash('sha256').update(`${request.method} ${request.url}\n`);
+  if (Buffer.isBuffer(request.body)) return hash.update(request.body).digest('hex');
+  // A parsed form holds its file as a Buffer: it counts by its bytes (JSON would spell them out).
+  const body = JSON.stringify(request.body ?? null, function (this: Record<string, unknown>, key, value: unknown) {
+    const raw = this[key];
+    return Buffer.isBuffer(raw) ? `sha256:${createHash('sha256').update(raw).digest('hex')}` : value;
+  });
+  return hash.update(body).digest('hex');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachApp } from '../support/app.js';
+import { pngImage } from '../support/catalog.js';
 
 describeEachApp('Idempotency-Key on POST', (app) => {
   it('replays the stored response for the same key and body, without doing the work twice', async () => {
@@ -31,6 +32,29 @@ describeEachApp('Idempotency-Key on POST', (app) => {
     const elsewhere = await app().call('POST', '/api/v1/clients', { token: otherToken, body: { name: 'two', scopes: ['badges:read'] }, headers });
     expect(elsewhere.status).toBe(201);
     expect(elsewhere.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('compares an uploaded form by its file: another file is refused, the same file in a new form replayed', async () => {
+    const org = await app().organization('Idem Org Upload');
+    const token = await app().token(org.client.client_id, org.client.client_secret!);
+    const upload = (image: Buffer) => {
+      // Every FormData body gets a boundary of its own, as a client's retry would.
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'badge.png');
+      return fetch(`${app().baseUrl}/api/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'upload-1' }, body: form });
+    };
+    const first = await upload(pngImage(2, 2));
+    expect(first.status).toBe(201);
+    const firstBody = (await first.json()) as { id: string };
+
+    const again = await upload(pngImage(2, 2));
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(firstBody.id);
+
+    const otherFile = await upload(pngImage(3, 3));
+    expect(otherFile.status).toBe(422);
+    expect(((await otherFile.json()) as { code: string }).code).toBe('idempotency_key_reused');
   });
 
   it('replays validation failures too, and rejects malformed keys', async () => {

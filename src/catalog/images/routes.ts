@@ -20,14 +20,20 @@ const ImageSchema = Type.Object(
 
 const present = (image: UploadedImage) => ({ id: image.id, contentType: image.contentType, url: image.url, sha256: image.sha256 });
 
+interface Upload {
+  bytes: Buffer;
+  declaredType: string | undefined;
+}
+
 /** The one file of a multipart form; the part's declared type is only compared with the content. */
-async function multipartUpload(request: FastifyRequest): Promise<{ bytes: Buffer; declaredType: string | undefined }> {
+async function multipartUpload(request: FastifyRequest): Promise<Upload> {
   const file = await request.file({ limits: { fileSize: maxImageBytes, files: 1 }, throwFileSizeLimit: true });
   if (!file) throw new AppError('unprocessable', 'The multipart form has no file part; send the image as one file.');
   return { bytes: await file.toBuffer(), declaredType: file.mimetype };
 }
 
-function rawUpload(request: FastifyRequest): { bytes: Buffer; declaredType: string | undefined } {
+function upload(request: FastifyRequest): Upload {
+  if (request.isMultipart()) return request.body as Upload;
   if (!Buffer.isBuffer(request.body)) {
     throw new AppError('unsupported_media_type', 'Send the image as the body with Content-Type image/png or image/svg+xml, or as one file of a multipart/form-data form.');
   }
@@ -48,6 +54,12 @@ export function registerImageRoutes(app: Api, images: ImageService): void {
   void app.register(async (scope: Api) => {
     await scope.register(fastifyMultipart);
     scope.addContentTypeParser([...imageTypes], { parseAs: 'buffer', bodyLimit: maxImageBytes }, (_request, body, done) => done(null, body));
+    // A form is read before the handler, so its file is the request body that Idempotency-Key
+    // compares: the same key with another file is refused, while a retry that encodes the same
+    // file with a new boundary is still the same request.
+    scope.addHook('preValidation', async (request) => {
+      if (request.isMultipart()) request.body = await multipartUpload(request);
+    });
 
     scope.post(
       '/api/v1/images',
@@ -65,8 +77,7 @@ export function registerImageRoutes(app: Api, images: ImageService): void {
         },
       },
       async (request, reply) => {
-        const upload = request.isMultipart() ? await multipartUpload(request) : rawUpload(request);
-        const image = await images.upload(contextOf(request.principal!, request.id), upload);
+        const image = await images.upload(contextOf(request.principal!, request.id), upload(request));
         return reply.status(201).header('location', image.url).send(present(image));
       },
     );
