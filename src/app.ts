@@ -214,7 +214,7 @@ export async function createLaurel(options: LaurelOptions): Promise<Laurel> {
   registerDeliveryRoutes(http, {
     deliveries: providers.deliveries,
     awards: services.issuing.awards,
-    present: awardPresenter({ publicUrl: config.publicUrl, clock: services.clock, providerStatuses: providers.providerStatuses }),
+    present: awardPresenter({ publicUrl: config.publicUrl, clock: services.clock, catalog: services.issuing.catalog, providerStatuses: providers.providerStatuses }),
     wakeWorkers: () => worker?.wake(),
   });
   registerCredlyWebhookRoute(http, { db, wakeWorkers: () => worker?.wake() });

@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { sameContent } from '../catalog/badge-classes/content-rules.js';
 import { badgeClassForIssuing } from '../catalog/badge-classes/issuing.js';
 import { findBadgeClassById, findVersion } from '../catalog/badge-classes/store.js';
+import type { ImageType } from '../catalog/images/image-content.js';
 import { findImageContent } from '../catalog/images/store.js';
 import type { IssuerService } from '../catalog/issuers/service.js';
 import { findIssuerById } from '../catalog/issuers/store.js';
@@ -29,5 +31,19 @@ export function catalogForIssuing(db: Db, issuers: IssuerService): IssuingCatalo
       };
     },
     image: (imageId) => findImageContent(db, imageId),
+    imageTypesOfAwards: (awardIds) => imageTypesOfAwards(db, awardIds),
   };
+}
+
+/** The content type of the image of each award's badge class version, by award id. */
+async function imageTypesOfAwards(db: Db, awardIds: readonly string[]): Promise<Map<string, ImageType>> {
+  if (awardIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('awards as a')
+    .innerJoin('badge_class_versions as v', (join) => join.onRef('v.badge_class_id', '=', 'a.badge_class_id').onRef('v.version', '=', 'a.badge_class_version'))
+    .innerJoin('images as i', 'i.id', 'v.image_id')
+    .select(['a.id', 'i.content_type'])
+    .where(sql<boolean>`a.id = any(${[...awardIds]})`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.content_type]));
 }

@@ -1,6 +1,7 @@
 import { buildOb2Assertion, buildRevokedOb2Assertion } from '../credentials/ob2.js';
 import { buildOpenBadgeCredential } from '../credentials/ob3-credential.js';
 import type { JsonObject } from '../credentials/json.js';
+import type { ImageType } from '../catalog/images/image-content.js';
 import type { ExpiryPolicy } from '../db/schema.js';
 import { publicUrls } from '../catalog/public-urls.js';
 import type { IssuerProfileInput } from '../credentials/ob3-credential.js';
@@ -21,6 +22,9 @@ export function awardUrls(publicUrl: string, awardId: string) {
     imageSvg: `${base}/image.svg`,
   };
 }
+
+/** The baked badge image of an award, in the format of its badge class's image (the only one served). */
+export const bakedImageUrl = (urls: ReturnType<typeof awardUrls>, imageType: ImageType) => (imageType === 'image/svg+xml' ? urls.imageSvg : urls.imagePng);
 
 export const statusListUrl = (publicUrl: string, statusListId: string) => `${publicUrl}/status-lists/${statusListId}`;
 

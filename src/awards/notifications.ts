@@ -4,7 +4,7 @@ import { enqueueMany } from '../jobs/queue.js';
 import type { JobHandler } from '../jobs/worker.js';
 import type { Clock } from '../kernel/clock.js';
 import { MailRejectedError, type Mailer } from '../mail/mailer.js';
-import { awardUrls } from './documents.js';
+import { awardUrls, bakedImageUrl } from './documents.js';
 import { awardEmail } from './notification-email.js';
 import type { IssuableBadgeClass, IssuingCatalog } from './ports.js';
 import { findAward, markAwardNotified, type AwardRecord } from './store.js';
@@ -32,7 +32,7 @@ export interface AwardNotifierOptions {
   db: Db;
   clock: Clock;
   publicUrl: string;
-  catalog: Pick<IssuingCatalog, 'badgeClassVersion' | 'image'>;
+  catalog: Pick<IssuingCatalog, 'badgeClassVersion' | 'imageTypesOfAwards'>;
   /** null while e-mail is off. */
   mailer: Mailer | null;
 }
@@ -63,14 +63,13 @@ export class AwardNotifier {
   async #email(award: AwardRecord, { version, issuer }: IssuableBadgeClass) {
     const { publicUrl, catalog } = this.options;
     const urls = awardUrls(publicUrl, award.id);
-    // Only the image form that matches the badge's picture exists.
-    const image = await catalog.image(version.imageId);
+    const imageType = (await catalog.imageTypesOfAwards([award.id])).get(award.id) ?? 'image/png';
     const content = awardEmail({
       recipientName: award.recipient.name,
       badge: { name: version.name, description: version.description },
       issuer: { name: issuer.name, url: issuer.url },
       expiresOn: award.expiresOn,
-      links: { image: image?.contentType === 'image/svg+xml' ? urls.imageSvg : urls.imagePng, credential: urls.credential, assertion: urls.assertion },
+      links: { image: bakedImageUrl(urls, imageType), credential: urls.credential, assertion: urls.assertion },
     });
     return {
       ...content,

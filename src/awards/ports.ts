@@ -1,4 +1,5 @@
 import type { BadgeClassForIssuing } from '../catalog/badge-classes/issuing.js';
+import type { ImageType } from '../catalog/images/image-content.js';
 import type { Db } from '../db/database.js';
 import type { DeliveryState } from '../db/schema.js';
 import type { DataIntegritySigningKey } from '../credentials/data-integrity.js';
@@ -31,7 +32,9 @@ export interface IssuingCatalog {
   /** The issuer's profile and current signing keys, unsealed. */
   signing(issuerId: string): Promise<IssuerSigning>;
   /** A stored image (the badge picture that credentials are baked into). */
-  image(imageId: string): Promise<{ contentType: 'image/png' | 'image/svg+xml'; bytes: Buffer } | undefined>;
+  image(imageId: string): Promise<{ contentType: ImageType; bytes: Buffer } | undefined>;
+  /** The image type of each award's badge class version, by award id (one query for them all). */
+  imageTypesOfAwards(awardIds: readonly string[]): Promise<Map<string, ImageType>>;
 }
 
 /** Data Integrity signing, run off the event loop (a worker-thread pool). */

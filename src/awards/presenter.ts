@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { NullableTimestamp, StringEnum, Timestamp } from '../http/schemas.js';
-import { awardUrls } from './documents.js';
+import type { ImageType } from '../catalog/images/image-content.js';
+import { awardUrls, bakedImageUrl } from './documents.js';
 import type { DeliveryState } from '../db/schema.js';
 import type { AwardProviderStatus } from './ports.js';
 import { effectiveStatus } from './service.js';
@@ -35,8 +36,7 @@ export const AwardSchema = Type.Object(
           credential: Type.String({ description: 'OB 3.0 credential (Data Integrity proof), public' }),
           credentialJwt: Type.String({ description: 'OB 3.0 credential as VC-JWT, public' }),
           assertion: Type.String({ description: 'OB 2.0 hosted assertion, public' }),
-          imagePng: Type.String(),
-          imageSvg: Type.String(),
+          image: Type.String({ description: "The badge image with the OB 3.0 credential baked in (PNG or SVG, as the badge class's image; `?format=ob2` bakes the OB 2.0 assertion), public" }),
         }),
         Type.Null(),
       ],
@@ -67,7 +67,7 @@ export const AwardSchema = Type.Object(
 );
 
 /** An award as the API shows it: effective status (expiry applied) and links to its public forms. */
-export function presentAward(award: AwardRecord, publicUrl: string, now: Date, provider: AwardProviderStatus | undefined) {
+export function presentAward(award: AwardRecord, publicUrl: string, now: Date, imageType: ImageType, provider: AwardProviderStatus | undefined) {
   const urls = awardUrls(publicUrl, award.id);
   return {
     id: award.id,
@@ -84,7 +84,7 @@ export function presentAward(award: AwardRecord, publicUrl: string, now: Date, p
     revocationReason: award.revocationReason,
     notifiedAt: award.notifiedAt,
     createdAt: award.createdAt,
-    links: award.credential ? { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, imagePng: urls.imagePng, imageSvg: urls.imageSvg } : null,
+    links: award.credential ? { credential: urls.credential, credentialJwt: urls.credentialJwt, assertion: urls.assertion, image: bakedImageUrl(urls, imageType) } : null,
     provider: provider
       ? {
           connectionId: provider.connectionId,

@@ -11,18 +11,19 @@ import type { AwardRecord } from './store.js';
 
 export interface AwardRouteOptions {
   awards: AwardService;
-  catalog: Pick<IssuingCatalog, 'signing'>;
+  catalog: Pick<IssuingCatalog, 'signing' | 'imageTypesOfAwards'>;
   publicUrl: string;
   clock: Clock;
   providerStatuses: ProviderStatusLookup;
 }
 
 /** Awards as the API shows them, with their provider delivery where there is one. */
-export function awardPresenter(options: Pick<AwardRouteOptions, 'publicUrl' | 'clock' | 'providerStatuses'>) {
+export function awardPresenter(options: Pick<AwardRouteOptions, 'publicUrl' | 'clock' | 'providerStatuses'> & { catalog: Pick<IssuingCatalog, 'imageTypesOfAwards'> }) {
   return async (records: readonly AwardRecord[]) => {
-    const statuses = await options.providerStatuses(records.map((record) => record.id));
+    const ids = records.map((record) => record.id);
+    const [statuses, imageTypes] = await Promise.all([options.providerStatuses(ids), options.catalog.imageTypesOfAwards(ids)]);
     const now = options.clock.now();
-    return records.map((record) => presentAward(record, options.publicUrl, now, statuses.get(record.id)));
+    return records.map((record) => presentAward(record, options.publicUrl, now, imageTypes.get(record.id) ?? 'image/png', statuses.get(record.id)));
   };
 }
 

@@ -62,7 +62,7 @@ describeEachApp(
       expect(mail.html).not.toContain('<script>');
 
       const links = mail.text!.match(/https:\/\/badges\.example\.edu\/\S+/g)!;
-      expect(links).toEqual([issued.body.links.imagePng, issued.body.links.credential, issued.body.links.assertion]);
+      expect(links).toEqual([issued.body.links.image, issued.body.links.credential, issued.body.links.assertion]);
       for (const link of links) {
         expect(mail.html).toContain(`href="${link}"`);
         expect((await fetch(`${app().baseUrl}${link.slice(publicUrl.length)}`)).status).toBe(200);

@@ -52,14 +52,34 @@ describeEachApp(
       expect(assertion.body).toMatchObject({ type: 'Assertion', id: first.body.links.assertion, verification: { type: 'HostedBadge' } });
       expect((await app().call('GET', local(app(), assertion.body.badge))).status).toBe(200);
 
-      const png = await fetch(`${app().baseUrl}${local(app(), first.body.links.imagePng)}`);
+      expect(first.body.links.image).toBe(`${first.body.links.assertion}/image.png`);
+      const png = await fetch(`${app().baseUrl}${local(app(), first.body.links.image)}`);
       expect(png.headers.get('content-type')).toBe('image/png');
       const baked = extractFromImage(new Uint8Array(await png.arrayBuffer()));
       expect(JSON.parse(baked!.text)).toEqual(vc);
-      const ob2Png = await fetch(`${app().baseUrl}${local(app(), first.body.links.imagePng)}?format=ob2`);
+      const ob2Png = await fetch(`${app().baseUrl}${local(app(), first.body.links.image)}?format=ob2`);
       expect(JSON.parse(extractFromImage(new Uint8Array(await ob2Png.arrayBuffer()))!.text)).toMatchObject({ type: 'Assertion' });
-      const svg = await app().call('GET', local(app(), first.body.links.imageSvg));
+      // Only the badge image's own format is served, and only that one is linked.
+      const svg = await app().call('GET', `${local(app(), first.body.links.assertion)}/image.svg`);
       expect(svg.status).toBe(404);
+    });
+
+    it("links the baked image in the format of the badge class's image: SVG for an SVG badge", async () => {
+      const setup = await setUpIssuing(app(), 'SVG Badge Org');
+      const svgImage = await app().call('POST', '/api/v1/images', {
+        token: setup.token,
+        body: '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>',
+        headers: { 'content-type': 'image/svg+xml' },
+      });
+      expect((await app().call('PATCH', `/api/v1/badge-classes/${setup.badgeClassId}`, { token: setup.token, body: { imageId: svgImage.body.id } })).status).toBe(200);
+      const issued = await app().call('POST', '/api/v1/awards', { token: setup.token, body: { badgeClassId: setup.badgeClassId, recipient: { email: 'svg@example.org' } } });
+      expect(issued.body.links.image).toBe(`${issued.body.links.assertion}/image.svg`);
+      const svg = await app().call('GET', local(app(), issued.body.links.image));
+      expect(svg.status).toBe(200);
+      expect(svg.headers.get('content-type')).toContain('image/svg+xml');
+      expect(svg.text).toContain('openbadges:credential');
+      const listed = await app().call('GET', `/api/v1/awards?badgeClassId=${setup.badgeClassId}`, { token: setup.token });
+      expect(listed.body.items.map((award: { links: { image: string } }) => award.links.image)).toEqual([issued.body.links.image]);
     });
 
     it('verifies credentials in every form and reports tampering, revocation and expiry', async () => {
@@ -74,7 +94,7 @@ describeEachApp(
       const jwt = await app().call('GET', local(app(), issued.body.links.credentialJwt));
       const viaJwt = await app().call('POST', '/api/v1/verify', { body: jwt.text, headers: { 'content-type': 'application/jwt' } });
       expect(viaJwt.body).toMatchObject({ verified: true, format: 'vc-jwt' });
-      const png = Buffer.from(await (await fetch(`${app().baseUrl}${local(app(), issued.body.links.imagePng)}`)).arrayBuffer());
+      const png = Buffer.from(await (await fetch(`${app().baseUrl}${local(app(), issued.body.links.image)}`)).arrayBuffer());
       const viaImage = await app().call('POST', '/api/v1/verify', { body: png, headers: { 'content-type': 'image/png' } });
       expect(viaImage.body).toMatchObject({ verified: true, format: 'png' });
 
