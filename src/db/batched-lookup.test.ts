@@ -45,4 +45,11 @@ describe('BatchedLookup', () => {
     expect(bad).toMatchObject({ status: 'rejected', reason: { message: 'connection lost' } });
     expect(good).toEqual({ status: 'fulfilled', value: 'GOOD' });
   });
+
+  it('rejects the reads when the query cannot even start', async () => {
+    const lookup = new BatchedLookup<string, string>((() => {
+      throw new Error('no pool');
+    }) as never);
+    await expect(lookup.load('a')).rejects.toThrow('no pool');
+  });
 });

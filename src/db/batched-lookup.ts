@@ -44,14 +44,17 @@ export class BatchedLookup<K, V> {
     this.#scheduled = false;
     for (let start = 0; start < pending.length; start += this.maxKeys) {
       const chunk = pending.slice(start, start + this.maxKeys);
-      this.loadMany(chunk.map(([key]) => key)).then(
-        (found) => {
-          for (const [key, waiters] of chunk) for (const waiter of waiters) waiter.resolve(found.get(key));
-        },
-        (error: unknown) => {
-          for (const [, waiters] of chunk) for (const waiter of waiters) waiter.reject(error);
-        },
-      );
+      // Started inside a promise, so even a synchronous throw reaches the waiters, not the process.
+      Promise.resolve(chunk.map(([key]) => key))
+        .then((keys) => this.loadMany(keys))
+        .then(
+          (found) => {
+            for (const [key, waiters] of chunk) for (const waiter of waiters) waiter.resolve(found.get(key));
+          },
+          (error: unknown) => {
+            for (const [, waiters] of chunk) for (const waiter of waiters) waiter.reject(error);
+          },
+        );
     }
   }
 }
