@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
 import { listAuditEvents } from '../src/audit/store.js';
 import type { OperationContext } from '../src/auth/principal.js';
+import { processEventsJob, type ProcessEventsPayload } from '../src/automation/ingestion.js';
 import { OpenedxBadgesImport, type ImportReport } from '../src/automation/openedx-import/apply.js';
 import { parseDumpdata } from '../src/automation/openedx-import/dumpdata.js';
 import { planImport, type ImportPlan } from '../src/automation/openedx-import/plan.js';
@@ -182,10 +183,14 @@ describeEachDatabase('Open edX badges import', (db) => {
   it('awards an imported learner once the remaining requirement is met, and not a learner who holds the badge upstream', async () => {
     const credly = (await run({ dryRun: true })).templates[0]!;
     const busContext: OperationContext = { organizationId: context.organizationId, actor: { type: 'system', id: 'event-bus' }, requestId: null, role: null };
+    // Records and decides an event, then — as a worker would — the badge events its awards and
+    // revocations recorded (a learner's later events wait for those).
     const deliver = async (event: ReturnType<typeof busEvent>) => {
       const [receipt] = await services.automation.ingestion.record(busContext, [event]);
       if (receipt?.status !== 'accepted') throw new Error(JSON.stringify(receipt));
       await services.automation.processor.process({ eventIds: [receipt.eventId] });
+      const followUps = await db().updateTable('jobs').set({ status: 'done' }).where('kind', '=', processEventsJob).where('status', '=', 'pending').returning('payload').execute();
+      for (const { payload } of followUps) await services.automation.processor.process(payload as unknown as ProcessEventsPayload);
     };
     const awardsOf = async (email: string) => (await services.issuing.awards.list(context, { badgeClassId: credly.badgeClassId!, recipientEmail: email, limit: 10 })).items;
 
