@@ -29,6 +29,9 @@ async function startToReady(dataDir: string, port: number): Promise<number> {
   } finally {
     process.kill(-server.pid!, 'SIGTERM');
     await new Promise((resolve) => server.on('exit', resolve));
+    // npm may exit before the server it started has shut down; a server still answering would
+    // make the next start look instant (and share the embedded database with it).
+    while (await fetch(`http://127.0.0.1:${port}/readyz`).then(() => true, () => false)) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
