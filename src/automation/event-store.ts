@@ -94,24 +94,22 @@ export async function findEvents(db: Db, ids: readonly string[]): Promise<Map<st
 }
 
 /**
- * Which of these learners have an event recorded between `since` and `before` that is not
- * decided yet, leaving out the events in `excluding` (the asking job's own).
+ * Which of these learners' latest event recorded in [`since`, `before`) is not decided yet. Only
+ * the latest is looked at (one index probe per learner): events are decided in order, so when it
+ * is decided, so are the ones before it.
  */
-export async function learnersWithUndecidedEvents(
-  db: Db,
-  query: { learnerIds: readonly string[]; since: Date; before: Date; excluding: readonly string[] },
-): Promise<Set<string>> {
+export async function learnersWithUndecidedEvents(db: Db, query: { learnerIds: readonly string[]; since: Date; before: Date }): Promise<Set<string>> {
   if (query.learnerIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('learning_events as e')
-    .select('e.learner_id')
-    .distinct()
-    .where(sql<boolean>`e.learner_id = any(${[...query.learnerIds]})`)
-    .where('e.received_at', '>=', query.since)
-    .where('e.received_at', '<', query.before)
-    .where(sql<boolean>`e.id <> all(${[...query.excluding]})`)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('rule_decisions as d').select('d.event_id').whereRef('d.event_id', '=', 'e.id'))))
-    .execute();
+  const { rows } = await sql<{ learner_id: string }>`
+    select learner.id as learner_id
+    from unnest(${[...query.learnerIds]}::text[]) as learner(id)
+    cross join lateral (
+      select e.id from learning_events e
+      where e.learner_id = learner.id and e.received_at >= ${query.since} and e.received_at < ${query.before}
+      order by e.received_at desc, e.id desc
+      limit 1
+    ) as latest
+    where not exists (select 1 from rule_decisions d where d.event_id = latest.id)`.execute(db);
   return new Set(rows.map((row) => row.learner_id));
 }
 

@@ -103,7 +103,7 @@ export class EventProcessor {
     const { db } = this.options;
     const [events, decisions] = await Promise.all([findEvents(db, eventIds), findDecisions(db, eventIds)]);
     const undecided = [...events.values()].filter((stored) => !decisions.has(stored.id));
-    await this.#afterEarlierEvents(undecided, eventIds);
+    await this.#afterEarlierEvents(undecided);
     const batch = new DecisionBatch(db);
     await batch.load(undecided.map((stored) => stored.learnerId));
     // One rules check per organisation and job: an edit applies from the next job on.
@@ -140,10 +140,11 @@ export class EventProcessor {
    * the wrong badge. So before reading learner states, this waits while another job still has to
    * decide an earlier event of one of these events' learners.
    */
-  async #afterEarlierEvents(undecided: readonly StoredEvent[], ownIds: readonly string[]): Promise<void> {
+  async #afterEarlierEvents(undecided: readonly StoredEvent[]): Promise<void> {
     if (undecided.length === 0) return;
     const before = new Date(undecided.reduce((earliest, stored) => Math.min(earliest, stored.receivedAt.getTime()), Infinity));
-    const query = { since: new Date(before.getTime() - orderWindowMs), before, excluding: ownIds };
+    // The job's own events were recorded at `before` or later, so none of them is waited for.
+    const query = { since: new Date(before.getTime() - orderWindowMs), before };
     const deadline = Date.now() + orderWaitMs;
     let waitingFor = await learnersWithUndecidedEvents(this.options.db, { ...query, learnerIds: [...new Set(undecided.map((stored) => stored.learnerId))] });
     while (waitingFor.size > 0 && Date.now() < deadline) {
