@@ -16,15 +16,16 @@ export const idempotencyWindowSeconds = 24 * 60 * 60;
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
 const replayedHeaders = ['content-type', 'location'];
 
+/**
+ * The request as the key compares it. Bytes — a raw upload, or a parsed form's file — count by
+ * their own hash, wherever they are in the body (JSON would spell them out number by number).
+ */
 function requestHash(request: FastifyRequest): string {
-  const hash = createHash('sha256').update(`${request.method} ${request.url}\n`);
-  if (Buffer.isBuffer(request.body)) return hash.update(request.body).digest('hex');
-  // A parsed form holds its file as a Buffer: it counts by its bytes (JSON would spell them out).
   const body = JSON.stringify(request.body ?? null, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
     return Buffer.isBuffer(raw) ? `sha256:${createHash('sha256').update(raw).digest('hex')}` : value;
   });
-  return hash.update(body).digest('hex');
+  return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
 }
 
 /**

@@ -55,6 +55,13 @@ describeEachApp('Idempotency-Key on POST', (app) => {
     const otherFile = await upload(pngImage(3, 3));
     expect(otherFile.status).toBe(422);
     expect(((await otherFile.json()) as { code: string }).code).toBe('idempotency_key_reused');
+
+    // A raw upload (the image as the body) counts by its bytes just the same.
+    const raw = (image: Buffer) => app().call('POST', '/api/v1/images', { token, body: image, headers: { 'content-type': 'image/png', 'idempotency-key': 'upload-raw' } });
+    const rawFirst = await raw(pngImage(4, 4));
+    expect(rawFirst.status).toBe(201);
+    expect((await raw(pngImage(4, 4))).headers.get('idempotent-replayed')).toBe('true');
+    expect((await raw(pngImage(5, 5))).status).toBe(422);
   });
 
   it('replays validation failures too, and rejects malformed keys', async () => {
