@@ -120,7 +120,8 @@ export class EventProcessor {
           continue;
         }
         await this.#flush(batch);
-        decision = await this.#decide(stored);
+        // The verdict stands: the flush wrote what it was evaluated against; only revisions moved.
+        decision = await this.#decide(stored, await batch.statesOf(stored.learnerId), result);
       } else if (decision.transitions.every((t) => t.done)) {
         continue;
       } else {
@@ -159,11 +160,7 @@ export class EventProcessor {
   }
 
   /** The rules' verdict on an event; a badge event too far down a chain of badge events is not evaluated. */
-  async #evaluate(
-    stored: StoredEvent,
-    previous: Map<string, StoredState>,
-    rulesOf = (organizationId: string) => this.options.rules.rulesOf(this.options.db, organizationId),
-  ): Promise<Evaluation> {
+  async #evaluate(stored: StoredEvent, previous: Map<string, StoredState>, rulesOf: (organizationId: string) => Promise<CompiledRules>): Promise<Evaluation> {
     if (stored.depth > maxBadgeChainDepth) {
       const halted = `not evaluated: ${stored.depth} badge events in a row lead here from a learning event, more than ${maxBadgeChainDepth}; badge classes probably depend on each other in a cycle`;
       return { explanation: { eventId: stored.event.id, eventType: stored.event.type, skippedByIndex: 0, badgeClasses: [], halted }, transitions: [], changed: [] };
@@ -173,20 +170,18 @@ export class EventProcessor {
     return evaluateEvent(index, states, stored.event);
   }
 
-  /** Evaluates the event and records the decision, together with its first transition if any. */
-  async #decide(stored: StoredEvent): Promise<DecisionDraft> {
-    const previous = await statesOf(this.options.db, stored.learnerId);
-    const result = await this.#evaluate(stored, previous);
-    let decision = draftOf(stored, result);
+  /**
+   * Records the decision of an event that awards or revokes, in the transaction of its first
+   * transition; `previous` are the learner states it was evaluated against, with the revisions
+   * the writes are checked against.
+   */
+  async #decide(stored: StoredEvent, previous: Map<string, StoredState>, result: Evaluation): Promise<DecisionDraft> {
+    const draft = draftOf(stored, result);
     const record = async (tx: Db) => {
       for (const state of result.changed) await writeState(tx, stored.organizationId, stored.learnerId, state, previous.get(state.badgeClassId));
-      await insertDecision(tx, stored.organizationId, decision);
+      await insertDecision(tx, stored.organizationId, draft);
     };
-    if (decision.transitions.length === 0) {
-      await inTransaction(this.options.db, record);
-    } else {
-      decision = await this.#carryOut(stored, decision, 0, record);
-    }
+    const decision = await this.#carryOut(stored, draft, 0, record);
     this.options.observer?.eventDecided(decision.transitions);
     return decision;
   }
