@@ -91,6 +91,17 @@ describeEachDatabase('job worker', (db) => {
     expect(ran).toEqual(['step 1', 'step 2', 'step 3']);
   });
 
+  it('stops at once when asked while a claim is on its way, not after the next poll', async () => {
+    const worker = await startWorker({ pollIntervalMs: 60_000, handlers: {} });
+    workers.splice(workers.indexOf(worker), 1);
+    worker.wake();
+    // Let the woken loop send its claim, then stop while the claim is in flight.
+    await new Promise((resolve) => setImmediate(resolve));
+    const started = Date.now();
+    await worker.stop(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("commits a handler's transaction and the job's completion together", async () => {
     const good = await enqueue(db(), 'effect', { fail: false }, { organizationId: org });
     const bad = await enqueue(db(), 'effect', { fail: true }, { organizationId: org });

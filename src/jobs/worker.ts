@@ -262,6 +262,8 @@ export class JobWorker {
   }
 
   #wait(ms: number | undefined, forSlot: boolean): Promise<void> {
+    // Shutdown ends the pause in hand; a loop that was claiming meanwhile must not start a new one.
+    if (this.#state !== 'running') return Promise.resolve();
     return new Promise((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(() => end(), ms);
       const end = () => {
