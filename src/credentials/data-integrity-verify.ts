@@ -1,6 +1,7 @@
 import { DataIntegrityProof } from '@digitalbazaar/data-integrity';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import { verifyCredential } from '@digitalbazaar/vc';
+import { canonize } from './canonicalization.js';
 import type { DocumentLoader } from './document-loader.js';
 import type { JsonObject } from './json.js';
 
@@ -22,8 +23,8 @@ export async function verifyDataIntegrityProof(
 ): Promise<ProofResult> {
   const guarded = {
     ...cryptosuite,
-    canonize: (input: object, canonizeOptions: Record<string, unknown>) =>
-      cryptosuite.canonize(input, { ...canonizeOptions, maxWorkFactor: 1, signal: options.signal }),
+    canonize: (input: JsonObject, canonizeOptions: { documentLoader: DocumentLoader }) =>
+      canonize(input, { documentLoader: canonizeOptions.documentLoader, maxWorkFactor: 1, signal: options.signal }),
   };
   const result = await verifyCredential({
     credential,

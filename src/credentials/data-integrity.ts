@@ -1,6 +1,7 @@
 import { createHash, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import { canonize } from './canonicalization.js';
 import type { DocumentLoader } from './document-loader.js';
 import { isoSeconds } from './json.js';
 import type { JsonObject } from './json.js';
@@ -18,7 +19,7 @@ export interface DataIntegritySigningKey {
  * Signs with a `DataIntegrityProof` / `eddsa-rdfc-2022` (W3C VC-DI-EdDSA §3.3), emitting `proof`
  * as an array. The steps are done here rather than through jsonld-signatures because the proof
  * configuration depends only on (context, created, method), so its hash can be reused across a
- * batch: that halves the per-credential cost. Canonicalisation is still the cryptosuite's own
+ * batch: that halves the per-credential cost. Canonicalisation gives the cryptosuite's output
  * (RDFC-1.0, JSON-LD safe mode: an undefined term makes signing fail), and verification goes
  * through the Digital Bazaar library, so the two paths check each other.
  */
@@ -63,7 +64,7 @@ export class DataIntegritySigner {
   }
 
   async #canonicalHash(document: JsonObject): Promise<Buffer> {
-    const nquads = await cryptosuite.canonize(document, { documentLoader: this.#documentLoader, base: null, safe: true });
+    const nquads = await canonize(document, { documentLoader: this.#documentLoader });
     return createHash('sha256').update(nquads, 'utf8').digest();
   }
 

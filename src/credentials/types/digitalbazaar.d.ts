@@ -77,3 +77,28 @@ declare module '@digitalbazaar/vc' {
     checkStatus?: () => Promise<{ verified: boolean }>;
   }): Promise<VerifyCredentialResult>;
 }
+
+declare module 'jsonld' {
+  import type { RdfQuad } from 'rdf-canonize';
+  const jsonld: {
+    toRDF(input: object, options: Record<string, unknown>): Promise<RdfQuad[]>;
+    url: { isAbsolute(value: string): boolean };
+  };
+  export default jsonld;
+}
+
+declare module 'rdf-canonize' {
+  export interface RdfTerm {
+    termType: 'NamedNode' | 'BlankNode' | 'Literal' | 'DefaultGraph';
+    value: string;
+    datatype?: RdfTerm;
+    language?: string;
+  }
+  export interface RdfQuad {
+    subject: RdfTerm;
+    predicate: RdfTerm;
+    object: RdfTerm;
+    graph: RdfTerm;
+  }
+  export function canonize(dataset: RdfQuad[], options: Record<string, unknown>): Promise<string>;
+}
