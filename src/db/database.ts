@@ -18,6 +18,13 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded server zeroes its whole buffer pool when it starts, about a third of a second
+ * for PostgreSQL's default 128 MB; 32 MB holds an embedded deployment's working set, and one
+ * session needs few connection slots.
+ */
+const embeddedSettings = ['shared_buffers = 32MB', 'max_connections = 10'];
+
 /** Opens PostgreSQL (a `pg` pool) or PGlite (on disk under `dataDir`, in memory without one). */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
   let pool;
@@ -32,7 +39,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
       path = join(target.dataDir, 'db');
       mkdirSync(path, { recursive: true });
     }
-    const pglite = new PGlite(path);
+    const pglite = new PGlite(path, { postgresqlconf: embeddedSettings });
     await pglite.waitReady;
     pool = new PGlitePool(pglite);
   }

@@ -9,7 +9,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../kernel/errors.js';
-import { lazySerializerFactory } from './lazy-serializers.js';
+import { lazySerializerFactory, lazyValidatorFactory } from './lazy-compilers.js';
 import { handleError, ProblemSchema, problemFor, sendProblem } from './problem.js';
 import type { Api } from './schemas.js';
 
@@ -52,7 +52,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Api>
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     routerOptions: { ignoreTrailingSlash: true },
-    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory(), buildSerializer: lazySerializerFactory() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ProblemSchema);
