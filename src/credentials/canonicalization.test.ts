@@ -161,6 +161,17 @@ describe('canonicalisation by document shape', async () => {
       false,
     ],
     [
+      'a value that is also a key',
+      {
+        '@context': context,
+        id: 'urn:x:7',
+        type: ['VerifiableCredential'],
+        'https://example.org/related': 'https://example.org/issuer',
+        issuer: { id: 'https://example.org/related', name: 'Issuer' },
+      },
+      false,
+    ],
+    [
       'a value that is a term of the context',
       { '@context': context, id: 'urn:x:6', type: ['VerifiableCredential'], name: 'VerifiableCredential' },
       true,

@@ -63,7 +63,7 @@ function contextVocabulary(): ContextVocabulary {
 /**
  * The document's shape, or undefined when the document is outside what the renaming argument
  * covers: an inline or unbundled context, a string already containing the placeholder marker,
- * or a value that is both renamed in one place and kept verbatim in another.
+ * or a value that is renamed in one place and kept verbatim (as a value or a key) in another.
  */
 export function documentShape(document: JsonObject): DocumentShape | undefined {
   const builder = new ShapeBuilder(contextVocabulary());
@@ -89,6 +89,8 @@ class ShapeBuilder {
     const shaped: JsonObject = {};
     for (const [key, value] of Object.entries(node)) {
       if (key.includes(placeholderMarker)) this.usable = false;
+      // Keys stay as they are, and under some containers they name nodes (`@id` maps).
+      this.verbatim.add(key);
       if (key === '@context' && !this.#knownContexts(value)) this.usable = false;
       shaped[key] = this.value(value, keepVerbatim || this.#vocabulary.verbatimKeys.has(key));
     }
