@@ -71,13 +71,25 @@ async function lmsDecisions(poll: pg.Client): Promise<number> {
 
 /**
  * True once the LMS's events have `count` decisions. Counting them takes a join over every event
- * (a tenth of a second at 100,000), which polled four times a second would take a good part of a
- * core from the workers being measured; the plain count of all decisions is far cheaper and
- * never smaller, so the join only runs once that count says the end may have come.
+ * (a tenth of a second at 100,000; even a plain count of the decisions costs that much), which
+ * polled four times a second would take a good part of a core from the workers being measured. So
+ * the poll asks what is cheap instead — has the consumer group read and acknowledged every stream
+ * entry, and has every `events.process` job finished — and counts only once both say yes. (Entries
+ * are acknowledged after their events and job committed, and a job finishes after its decisions
+ * did, so nothing is in flight in between.)
  */
-async function lmsDecisionsReach(poll: pg.Client, count: number): Promise<boolean> {
-  const { rows } = await poll.query<{ n: number }>('select count(*)::int as n from rule_decisions');
-  return (rows[0]?.n ?? 0) >= count && (await lmsDecisions(poll)) >= count;
+async function lmsDecisionsReach(poll: pg.Client, redis: Redis, stream: string, count: number): Promise<boolean> {
+  if (!(await streamDrained(redis, stream))) return false;
+  const { rows } = await poll.query<{ n: number }>("select count(*)::int as n from jobs where kind = 'events.process' and status in ('pending', 'running')");
+  return rows[0]?.n === 0 && (await lmsDecisions(poll)) >= count;
+}
+
+/** Whether Laurel's consumer group has been handed the stream's newest entry and has acknowledged every entry. */
+async function streamDrained(redis: Redis, stream: string): Promise<boolean> {
+  const fields = (reply: unknown[]) => new Map(Array.from({ length: reply.length / 2 }, (_, i) => [String(reply[2 * i]), reply[2 * i + 1]]));
+  const [info, groups] = await Promise.all([redis.xinfo('STREAM', stream) as Promise<unknown[]>, redis.xinfo('GROUPS', stream) as Promise<unknown[][]>]);
+  const laurel = groups.map(fields).find((group) => group.get('name') === 'laurel');
+  return laurel !== undefined && laurel.get('last-delivered-id') === fields(info).get('last-generated-id') && laurel.get('pending') === 0;
 }
 
 async function queueIdle(poll: pg.Client): Promise<boolean> {
@@ -201,7 +213,7 @@ async function run(databaseUrl: string, busUrl: string) {
     processes.push(...(await Promise.all(Array.from({ length: workers }, () => startLaurel('worker', env, workerReady, { nodeOptions: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] })))));
     const up = Date.now();
     const cpuAtStart = clockTicks ? await cpuSnapshot(db, processes) : undefined;
-    await until('every backlog decision', () => lmsDecisionsReach(poll, backlogEvents), 600_000);
+    await until('every backlog decision', () => lmsDecisionsReach(poll, redis, stream, backlogEvents), 600_000);
     const cpu = cpuAtStart && cpuBetween(cpuAtStart, await cpuSnapshot(db, processes));
     const { rows: spans } = await sql<{ recorded: Date; decided: Date }>`
       select (select max(received_at) from learning_events where source = ${lmsSource}) as recorded,
@@ -222,7 +234,7 @@ async function run(databaseUrl: string, busUrl: string) {
     };
 
     const entryTimes = await produceSteadily(redis, stream, backlogEvents, steadyRate, steadySeconds);
-    await until('every steady decision', () => lmsDecisionsReach(poll, backlogEvents + entryTimes.size), 120_000);
+    await until('every steady decision', () => lmsDecisionsReach(poll, redis, stream, backlogEvents + entryTimes.size), 120_000);
     const latencies = await decisionLatencies(db, entryTimes);
     const steady = {
       events: entryTimes.size,
