@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
+import { appendEvents } from '../src/automation/event-store.js';
+import { upsertLearners } from '../src/automation/learner-store.js';
 import { loadConfig } from '../src/config.js';
+import { inTransaction } from '../src/db/database.js';
 import type { NormalizedEvent } from '../src/events/event.js';
 import { openedxTypes } from '../src/events/openedx/event-types.js';
 import { RetryLaterError } from '../src/jobs/errors.js';
@@ -48,12 +51,18 @@ describeEachDatabase('events of one learner decided by two jobs at once', (datab
     await services?.issuing.close();
   });
 
+  const recordForJob = (event: NormalizedEvent) =>
+    inTransaction(database(), async (tx) => {
+      const learners = await upsertLearners(tx, organizationId, [{ source: event.source, externalId: event.user.id, email: event.user.email, at: new Date(event.time) }]);
+      const { inserted } = await appendEvents(tx, organizationId, [{ event, learnerId: [...learners.values()][0]! }]);
+      return [...inserted.keys()][0]!;
+    });
+
   it('counts each event once: a job whose learner states changed under it writes nothing and is retried', async () => {
-    const { ingestion, processor } = services.automation;
-    // Two recordings, two jobs: each job's batch holds one event of the same learner.
-    const [a] = await ingestion.record(context, [passed('A')]);
-    const [b] = await ingestion.record(context, [passed('B')]);
-    const jobs = [a, b].map((receipt) => ({ eventIds: [receipt?.status === 'accepted' ? receipt.eventId : ''] }));
+    const { processor } = services.automation;
+    // Two events recorded for their jobs alone (as when deciding them while recording failed),
+    // each job's batch holding one event of the same learner.
+    const jobs = [{ eventIds: [await recordForJob(passed('A'))] }, { eventIds: [await recordForJob(passed('B'))] }];
 
     const outcomes = await Promise.allSettled(jobs.map((job) => processor.process(job)));
     for (const [index, outcome] of outcomes.entries()) {
@@ -76,6 +85,10 @@ describeEachDatabase('events of one learner decided by two jobs at once', (datab
     const [pass] = await ingestion.record(context, [passingStatus('C', true, bob)]);
     const [fail] = await ingestion.record(context, [passingStatus('C', false, bob)]);
     const eventIdOf = (receipt: typeof pass) => (receipt?.status === 'accepted' ? receipt.eventId : '');
+    // The pass awards, so its job decides it; the fail, recorded while the pass is undecided, is
+    // left to a job as well rather than decided ahead of it.
+    const db = database();
+    expect(await db.selectFrom('rule_decisions').select('event_id').where('event_id', 'in', [eventIdOf(pass), eventIdOf(fail)]).execute()).toEqual([]);
 
     // The fail's job starts first; it must wait for the pass, or the penalty finds nothing to
     // undo and the pass awards a badge the learner no longer deserves.
@@ -84,7 +97,6 @@ describeEachDatabase('events of one learner decided by two jobs at once', (datab
     await processor.process({ eventIds: [eventIdOf(pass)] });
     await failJob;
 
-    const db = database();
     const awards = await db.selectFrom('awards').select(['status', 'revocation_reason']).where('badge_class_id', '=', passAndKeepId).execute();
     expect(awards).toEqual([{ status: 'revoked', revocation_reason: expect.any(String) }]);
     const decided = await db.selectFrom('rule_decisions').select('event_id').where('event_id', 'in', [eventIdOf(pass), eventIdOf(fail)]).orderBy('created_at').execute();

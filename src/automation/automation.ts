@@ -41,7 +41,7 @@ export function createAutomation(options: {
   return {
     ruleSets: new RuleSetService({ db, clock, registries }),
     eventTypes: new EventTypeService({ db, registries }),
-    ingestion: new EventIngestion({ db, registries }),
+    ingestion: new EventIngestion({ db, registries, rules, observer }),
     insight: new AutomationInsight({ db, rules }),
     processor,
     jobHandlers: { [processEventsJob]: (job) => processor.process(job.payload as ProcessEventsPayload) },

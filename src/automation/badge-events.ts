@@ -109,7 +109,7 @@ export class BadgeEventLog implements AwardListener {
       })),
     );
     const { inserted } = await appendEvents(tx, organizationId, events);
-    if (inserted.size > 0) await enqueue(tx, processEventsJob, { eventIds: [...inserted] } satisfies ProcessEventsPayload, { organizationId });
+    if (inserted.size > 0) await enqueue(tx, processEventsJob, { eventIds: [...inserted.keys()] } satisfies ProcessEventsPayload, { organizationId });
   }
 
   #event(kind: Kind, award: AwardRecord, learner: Learner, template: BadgeTemplate): NormalizedEvent {

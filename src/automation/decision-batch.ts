@@ -1,9 +1,8 @@
 import { inTransaction, type Db } from '../db/database.js';
 import type { LearnerBadgeState } from '../rules/index.js';
-import { insertDecisions, type Decision } from './event-store.js';
+import type { DecisionDraft } from './event-evaluation.js';
+import { insertDecisions } from './event-store.js';
 import { statesOfLearners, writeStates, type StoredState } from './learner-store.js';
-
-type DecisionDraft = Omit<Decision, 'createdAt'>;
 
 /** One learner's state for one badge class: as stored, and as the decisions held here leave it. */
 interface Slot {
@@ -12,8 +11,8 @@ interface Slot {
 }
 
 /**
- * The learner states one `events.process` job evaluates against, held in memory, and the
- * decisions without transitions it has taken but not written yet. `flush` writes those decisions
+ * The learner states one `events.process` job (or one recording transaction) evaluates against,
+ * held in memory, and the decisions without transitions it has taken but not written yet. `flush` writes those decisions
  * and the states they leave in one transaction, each state checked against the revision it was
  * read at, so a concurrent writer makes the whole batch fail (StaleStateError) rather than count
  * an event twice.
@@ -65,18 +64,22 @@ export class DecisionBatch {
     this.#learners.delete(learnerId);
   }
 
-  /** Writes the held decisions and states in one transaction; resolves to how many decisions were written. */
+  /**
+   * Writes the held decisions and states in one transaction (the batch's own, or the one it was
+   * made with); resolves to how many decisions were written.
+   */
   async flush(): Promise<number> {
     const decisions = this.#decisions;
     if (decisions.length === 0) return 0;
     const changed = [...this.#changed];
-    await inTransaction(this.db, async (tx) => {
+    const write = async (tx: Db) => {
       await writeStates(
         tx,
         changed.map(([slot, { organizationId, learnerId }]) => ({ organizationId, learnerId, state: slot.state, previous: slot.stored })),
       );
       await insertDecisions(tx, decisions);
-    });
+    };
+    await (this.db.isTransaction ? write(this.db) : inTransaction(this.db, write));
     for (const [slot] of changed) slot.stored = { state: slot.state, awardId: slot.stored?.awardId ?? null, revision: (slot.stored?.revision ?? 0) + 1 };
     this.#changed.clear();
     this.#decisions = [];

@@ -28,11 +28,12 @@ export interface NewEvent {
 
 /**
  * Appends events to the log; an event whose (source, id) is already there is left alone. Returns
- * the log id of every event given, new or not, by `sourceKey(source, id)`, and which ones are new.
+ * the log id of every event given, new or not, by `sourceKey(source, id)`, and the new ones' ids
+ * with when they were recorded.
  */
-export async function appendEvents(tx: Db, organizationId: string, events: readonly NewEvent[]): Promise<{ ids: Map<string, string>; inserted: Set<string> }> {
+export async function appendEvents(tx: Db, organizationId: string, events: readonly NewEvent[]): Promise<{ ids: Map<string, string>; inserted: Map<string, Date> }> {
   const ids = new Map<string, string>();
-  const inserted = new Set<string>();
+  const inserted = new Map<string, Date>();
   if (events.length === 0) return { ids, inserted };
   const rows = events.map(({ learnerId, event, causedBy, depth }) => ({
     id: newId('learningEvent'),
@@ -46,16 +47,16 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
     depth: depth ?? 0,
   }));
   // The rows travel as one JSON parameter: one short statement, parsed and planned once.
-  const { rows: fresh } = await sql<{ id: string; source: string; external_id: string }>`
+  const { rows: fresh } = await sql<{ id: string; source: string; external_id: string; received_at: Date }>`
     insert into learning_events (id, organization_id, source, external_id, type, time, learner_id, event, caused_by, depth)
     select id, ${organizationId}, source, external_id, type, time, learner_id, event, caused_by, depth
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as e(id text, source text, external_id text, type text, time timestamptz, learner_id text, event jsonb, caused_by text, depth integer)
     on conflict (organization_id, source, external_id) do nothing
-    returning id, source, external_id`.execute(tx);
+    returning id, source, external_id, received_at`.execute(tx);
   for (const row of fresh) {
     ids.set(sourceKey(row.source, row.external_id), row.id);
-    inserted.add(row.id);
+    inserted.set(row.id, row.received_at);
   }
   if (fresh.length < rows.length) {
     const known = rows.filter((r) => !ids.has(sourceKey(r.source, r.external_id))).map((r) => ({ source: r.source, externalId: r.external_id }));
@@ -94,18 +95,30 @@ export async function findEvents(db: Db, ids: readonly string[]): Promise<Map<st
 }
 
 /**
- * Which of these learners' latest event recorded in [`since`, `before`) is not decided yet. Only
- * the latest is looked at (one index probe per learner): events are decided in order, so when it
- * is decided, so are the ones before it.
+ * How far back the order check looks for a learner's undecided events: an older undecided event
+ * belongs to a job that keeps failing, and is not waited for.
  */
-export async function learnersWithUndecidedEvents(db: Db, query: { learnerIds: readonly string[]; since: Date; before: Date }): Promise<Set<string>> {
+export const orderWindowMs = 60_000;
+
+/**
+ * Which of these learners' latest event recorded in [`since`, `before`) is not decided yet,
+ * leaving out the events `excluding` names (a recording transaction's own). Only the latest is
+ * looked at (one index probe per learner): events are decided in order, so when it is decided, so
+ * are the ones before it. Without `before`, every event committed so far counts (the database's
+ * clock at the query, not the transaction's start).
+ */
+export async function learnersWithUndecidedEvents(
+  db: Db,
+  query: { learnerIds: readonly string[]; since: Date; before?: Date; excluding?: readonly string[] },
+): Promise<Set<string>> {
   if (query.learnerIds.length === 0) return new Set();
+  const before = query.before ?? sql`clock_timestamp()`;
   const { rows } = await sql<{ learner_id: string }>`
     select learner.id as learner_id
     from unnest(${[...query.learnerIds]}::text[]) as learner(id)
     cross join lateral (
       select e.id from learning_events e
-      where e.learner_id = learner.id and e.received_at >= ${query.since} and e.received_at < ${query.before}
+      where e.learner_id = learner.id and e.received_at >= ${query.since} and e.received_at < ${before} and e.id <> all(${query.excluding ?? []}::text[])
       order by e.received_at desc, e.id desc
       limit 1
     ) as latest
@@ -214,8 +227,8 @@ export async function lockTransitions(tx: Db, eventId: string): Promise<DecidedT
 }
 
 /** Events of these learners whose decision has an award waiting for the learner's e-mail, oldest first. */
-export async function waitingEventIds(db: Db, learnerIds: readonly string[]): Promise<string[]> {
+export async function waitingEvents(db: Db, learnerIds: readonly string[]): Promise<{ eventId: string; learnerId: string }[]> {
   if (learnerIds.length === 0) return [];
-  const rows = await db.selectFrom('rule_decisions').select('event_id').where('learner_id', 'in', learnerIds).where('waiting', '=', true).orderBy('event_id').execute();
-  return rows.map((row) => row.event_id);
+  const rows = await db.selectFrom('rule_decisions').select(['event_id', 'learner_id']).where('learner_id', 'in', learnerIds).where('waiting', '=', true).orderBy('event_id').execute();
+  return rows.map((row) => ({ eventId: row.event_id, learnerId: row.learner_id }));
 }

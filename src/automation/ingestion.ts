@@ -1,4 +1,5 @@
 import type { OperationContext } from '../auth/principal.js';
+import { sql } from 'kysely';
 import { inTransaction, type Db } from '../db/database.js';
 import type { NormalizedEvent } from '../events/event.js';
 import { openedxTypes } from '../events/openedx/event-types.js';
@@ -7,8 +8,12 @@ import { enqueue } from '../jobs/queue.js';
 import { laurelBadgeOrigin } from '../rules/index.js';
 import { laurelEventSource } from './badge-data.js';
 import type { EventTypeRegistries } from './event-type-registries.js';
-import { appendEvents, waitingEventIds } from './event-store.js';
+import { appendEvents, waitingEvents, type StoredEvent } from './event-store.js';
 import { upsertLearners } from './learner-store.js';
+import type { DecisionObserver } from './processor.js';
+import { decideWhileRecording, type RecordingDecisions } from './recording-decisions.js';
+import type { RecordingTurn } from './recording-sequence.js';
+import type { RuleIndexCache } from './rule-index-cache.js';
 import { sourceKey } from './source-keys.js';
 
 /** Job kind that evaluates recorded events against the organisation's active rules. */
@@ -37,17 +42,20 @@ function rejectionOf(event: NormalizedEvent, registry: EventTypeRegistry): strin
 }
 
 /**
- * Records learning events. Valid events, their learners and the job that will evaluate them are
- * written in one transaction (outbox): once the caller hears `accepted`, the event is durable and
- * will be processed. A second copy of an event (same source and id, in this batch or earlier) is
- * `duplicate` and changes nothing. Invalid events are `rejected` with the reason and not stored,
- * so a corrected copy can be sent with the same id. Events of types nobody registered are generic
- * JSON: any object is accepted.
+ * Records learning events. Valid events, their learners and their decisions — or the job that
+ * will take them — are written in one transaction (outbox): once the caller hears `accepted`, the
+ * event is durable and will be processed. Most events are decided right there
+ * (`decideWhileRecording`); should that fail, they are left to the job. A
+ * second copy of an event (same source and id, in this batch or earlier) is `duplicate` and
+ * changes nothing. Invalid events are `rejected` with the reason and not stored, so a corrected
+ * copy can be sent with the same id. Events of types nobody registered are generic JSON: any
+ * object is accepted.
  */
 export class EventIngestion {
-  constructor(private readonly options: { db: Db; registries: EventTypeRegistries }) {}
+  constructor(private readonly options: { db: Db; registries: EventTypeRegistries; rules: RuleIndexCache; observer?: DecisionObserver }) {}
 
-  async record(context: OperationContext, events: readonly NormalizedEvent[]): Promise<EventReceipt[]> {
+  /** `turn` places the recording in a sequence of recordings that must apply in order. */
+  async record(context: OperationContext, events: readonly NormalizedEvent[], options: { turn?: RecordingTurn } = {}): Promise<EventReceipt[]> {
     const { registry } = await this.options.registries.of(this.options.db, context.organizationId);
     const rejections = new Map<number, string>();
     const firstOfKey = new Map<string, number>();
@@ -58,27 +66,16 @@ export class EventIngestion {
     });
     const valid = [...firstOfKey.values()].map((index) => events[index]!);
 
-    const { ids, inserted } = await inTransaction(this.options.db, async (tx) => {
-      const learners = await upsertLearners(
-        tx,
-        context.organizationId,
-        valid.map((e) => ({ source: e.source, externalId: e.user.id, email: e.user.email, name: e.user.name, username: e.user.username, at: new Date(e.time) })),
-      );
-      const appended = await appendEvents(
-        tx,
-        context.organizationId,
-        valid.map((event) => ({ event, learnerId: learners.get(sourceKey(event.source, event.user.id))! })),
-      );
-      // Awards that waited for an e-mail are made now that one arrived, before the new events count.
-      const withEmail = valid.filter((e) => e.user.email !== undefined).map((e) => learners.get(sourceKey(e.source, e.user.id))!);
-      const waiting = await waitingEventIds(tx, [...new Set(withEmail)]);
-      // In the order received: a learner's events are evaluated in the order the platform sent them.
-      const fresh = valid.map((e) => appended.ids.get(sourceKey(e.source, e.id))!).filter((id) => appended.inserted.has(id));
-      const eventIds = [...waiting, ...fresh];
-      if (eventIds.length > 0) await enqueue(tx, processEventsJob, { eventIds } satisfies ProcessEventsPayload, { organizationId: context.organizationId });
-      return appended;
-    });
+    const { turn } = options;
+    let recorded: Recorded;
+    try {
+      recorded = await inTransaction(this.options.db, (tx) => this.#write(tx, context.organizationId, valid, turn));
+    } finally {
+      turn?.settled();
+    }
+    for (let n = 0; n < recorded.decided; n++) this.options.observer?.eventDecided([]);
 
+    const { ids, inserted } = recorded;
     return events.map((event, index): EventReceipt => {
       const reason = rejections.get(index);
       if (reason !== undefined) return { id: event.id, source: event.source, status: 'rejected', reason };
@@ -87,4 +84,58 @@ export class EventIngestion {
       return { id: event.id, source: event.source, status: isNew ? 'accepted' : 'duplicate', eventId };
     });
   }
+
+  /** The recording transaction's work; with a turn, it locks and commits in its sequence's order. */
+  async #write(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], turn: RecordingTurn | undefined): Promise<Recorded> {
+    await turn?.mayLock();
+    const learners = await upsertLearners(
+      tx,
+      organizationId,
+      valid.map((e) => ({ source: e.source, externalId: e.user.id, email: e.user.email, name: e.user.name, username: e.user.username, at: new Date(e.time) })),
+    );
+    turn?.locked();
+    const learnerOf = (event: NormalizedEvent) => learners.get(sourceKey(event.source, event.user.id))!;
+    const appended = await appendEvents(
+      tx,
+      organizationId,
+      valid.map((event) => ({ event, learnerId: learnerOf(event) })),
+    );
+    // Awards that waited for an e-mail are made now that one arrived, before the new events count.
+    const waiting = await waitingEvents(tx, [...new Set(valid.filter((e) => e.user.email !== undefined).map(learnerOf))]);
+    // In the order received: a learner's events are evaluated in the order the platform sent them.
+    const fresh = valid.flatMap((event): StoredEvent[] => {
+      const id = appended.ids.get(sourceKey(event.source, event.id))!;
+      const receivedAt = appended.inserted.get(id);
+      return receivedAt ? [{ id, organizationId, learnerId: learnerOf(event), receivedAt, event, causedBy: null, depth: 0 }] : [];
+    });
+    const { decided, deferred } = await this.#decide(tx, organizationId, fresh, waiting.map((w) => w.learnerId));
+    const eventIds = [...waiting.map((w) => w.eventId), ...deferred];
+    if (eventIds.length > 0) await enqueue(tx, processEventsJob, { eventIds } satisfies ProcessEventsPayload, { organizationId });
+    await turn?.mayCommit();
+    return { ...appended, decided };
+  }
+
+  /**
+   * Decides what can be decided here; whatever keeps that from working leaves every event to the
+   * job (which reports what fails there), as if this had not been tried: recording the events
+   * must not depend on it.
+   */
+  async #decide(tx: Db, organizationId: string, fresh: readonly StoredEvent[], busyLearners: readonly string[]): Promise<RecordingDecisions> {
+    if (fresh.length === 0) return { decided: 0, deferred: [] };
+    await sql`savepoint deciding`.execute(tx);
+    try {
+      const decisions = await decideWhileRecording(tx, this.options.rules, organizationId, fresh, busyLearners);
+      await sql`release savepoint deciding`.execute(tx);
+      return decisions;
+    } catch {
+      await sql`rollback to savepoint deciding`.execute(tx);
+      return { decided: 0, deferred: fresh.map((stored) => stored.id) };
+    }
+  }
+}
+
+interface Recorded {
+  ids: Map<string, string>;
+  inserted: Map<string, Date>;
+  decided: number;
 }

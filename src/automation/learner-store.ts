@@ -53,12 +53,15 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
     username: s.username ?? null,
     last_event_at: s.at,
   }));
-  // The rows travel as one JSON parameter: one short statement, parsed and planned once.
+  // The rows travel as one JSON parameter: one short statement, parsed and planned once. Each row
+  // stays locked until the transaction ends (it serialises recordings of one learner); taking the
+  // locks in one order keeps two recordings of overlapping learners from deadlocking.
   await sql`
     insert into learners (id, organization_id, source, external_id, email, name, username, last_event_at)
     select id, ${organizationId}, source, external_id, email, name, username, last_event_at
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       as l(id text, source text, external_id text, email text, name text, username text, last_event_at timestamptz)
+    order by source, external_id
     on conflict (organization_id, source, external_id) do update set
       email = coalesce(excluded.email, learners.email),
       name = coalesce(excluded.name, learners.name),

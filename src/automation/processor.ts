@@ -2,10 +2,10 @@ import { systemContext, type OperationContext } from '../auth/principal.js';
 import type { AwardService } from '../awards/service.js';
 import { inTransaction, type Db } from '../db/database.js';
 import { RetryLaterError } from '../jobs/errors.js';
-import { evaluateEvent, maxBadgeChainDepth, type LearnerBadgeState, type LearnerStates } from '../rules/index.js';
-import type { Transition, TransitionKind } from '../rules/explanation.js';
+import type { TransitionKind } from '../rules/explanation.js';
 import { causedBy } from './badge-events.js';
 import { DecisionBatch } from './decision-batch.js';
+import { draftOf, evaluateStoredEvent, type DecisionDraft, type Evaluation } from './event-evaluation.js';
 import {
   findDecision,
   findDecisions,
@@ -13,40 +13,21 @@ import {
   insertDecision,
   learnersWithUndecidedEvents,
   lockTransitions,
+  orderWindowMs,
   saveTransitions,
   type DecidedTransition,
-  type Decision,
-  type DecisionExplanation,
   type StoredEvent,
 } from './event-store.js';
 import type { ProcessEventsPayload } from './ingestion.js';
 import { findLearner, setStateAward, StaleStateError, statesOf, writeState, type Learner, type StoredState } from './learner-store.js';
 import type { CompiledRules, RuleIndexCache } from './rule-index-cache.js';
 
-type DecisionDraft = Omit<Decision, 'createdAt'>;
-
-type Evaluation = { explanation: DecisionExplanation; transitions: Transition[]; changed: LearnerBadgeState[] };
-
-/** An event's decision as evaluated, before any of its transitions is carried out. */
-function draftOf(stored: StoredEvent, result: Evaluation): DecisionDraft {
-  return {
-    eventId: stored.id,
-    learnerId: stored.learnerId,
-    explanation: result.explanation,
-    transitions: result.transitions.map((t) => ({ badgeClassId: t.badgeClassId, kind: t.kind, done: false, awardId: null })),
-  };
-}
-
 /** How soon an event whose learner state changed under it is evaluated again. */
 const staleStateRetryMs = 100;
 
-/**
- * A job waits for its learners' earlier events recorded at most this long before its own…
- * (an older undecided event belongs to a job that keeps failing, and is not waited for)
- */
-const orderWindowMs = 60_000;
-/** …checking this often, and for this long at most before it goes on regardless. */
+/** A job waits for its learners' earlier events (see `orderWindowMs`), checking this often… */
 const orderPollMs = 20;
+/** …and for this long at most before it goes on regardless. */
 const orderWaitMs = 5_000;
 
 /** Who awards and revokes in the audit log when rules do it. */
@@ -114,7 +95,7 @@ export class EventProcessor {
       if (!stored) continue;
       let decision: DecisionDraft | undefined = decisions.get(eventId);
       if (!decision) {
-        const result = await this.#evaluate(stored, await batch.statesOf(stored.learnerId), rulesOf);
+        const result = evaluateStoredEvent((await rulesOf(stored.organizationId)).index, stored, await batch.statesOf(stored.learnerId));
         if (result.transitions.length === 0) {
           batch.add(stored.organizationId, draftOf(stored, result), result.changed);
           continue;
@@ -157,17 +138,6 @@ export class EventProcessor {
   async #flush(batch: DecisionBatch): Promise<void> {
     const written = await batch.flush();
     for (let n = 0; n < written; n++) this.options.observer?.eventDecided([]);
-  }
-
-  /** The rules' verdict on an event; a badge event too far down a chain of badge events is not evaluated. */
-  async #evaluate(stored: StoredEvent, previous: Map<string, StoredState>, rulesOf: (organizationId: string) => Promise<CompiledRules>): Promise<Evaluation> {
-    if (stored.depth > maxBadgeChainDepth) {
-      const halted = `not evaluated: ${stored.depth} badge events in a row lead here from a learning event, more than ${maxBadgeChainDepth}; badge classes probably depend on each other in a cycle`;
-      return { explanation: { eventId: stored.event.id, eventType: stored.event.type, skippedByIndex: 0, badgeClasses: [], halted }, transitions: [], changed: [] };
-    }
-    const { index } = await rulesOf(stored.organizationId);
-    const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
-    return evaluateEvent(index, states, stored.event);
   }
 
   /**

@@ -58,6 +58,36 @@ describeWithRedis('Open edX event bus on Redis Streams', () => {
   };
   const pendingCount = async (stream: string, group = 'laurel') => Number(((await redis.xpending(stream, group)) as unknown[])[0]);
 
+  it('hands the next batch over while one is recorded, and delivers both again, in order, when the first fails', async () => {
+    const stream = newStream();
+    for (const n of [1, 2, 3, 4, 5, 6]) await publish(stream, n);
+    const recorded: string[] = [];
+    let handedOverEarly = 0;
+    let failedOnce = false;
+    const c = consumer({
+      stream,
+      batchSize: 2,
+      // A recorder that keeps the order: it commits only after the batch before did.
+      record: async (batch, previous) => {
+        const ids = batch.map((m) => (m.status === 'accepted' ? m.event.id : m.reason));
+        if (previous) handedOverEarly += 1;
+        if (!failedOnce && ids.includes('evt-3')) {
+          failedOnce = true;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          throw new Error('the database went away');
+        }
+        await previous;
+        recorded.push(...ids);
+      },
+    });
+    await c.start();
+    await until(() => recorded.length === 6);
+    expect(recorded).toEqual(['evt-1', 'evt-2', 'evt-3', 'evt-4', 'evt-5', 'evt-6']);
+    expect(handedOverEarly).toBeGreaterThan(0);
+    await until(async () => (await pendingCount(stream)) === 0);
+    await c.stop();
+  });
+
   it('delivers published badge events decoded, rejects malformed ones with a reason, and acknowledges all', async () => {
     const stream = newStream();
     for (const n of [1, 2, 3]) await publish(stream, n);

@@ -3,7 +3,10 @@ import { parseAutoclaimReply, parseReadReply, type StreamEntry } from './stream-
 import { decodeMessage, type DecodedMessage } from './wire.js';
 
 export interface BusConsumerOptions {
-  /** A connection to copy settings from; the consumer opens its own (it blocks on reads) and closes it on stop. */
+  /**
+   * A connection for acknowledgements, and to copy settings from: the consumer reads on its own
+   * (it blocks on reads) and closes that on stop.
+   */
   redis: Redis;
   stream: string;
   /** One group per service: consumers of a group share the stream, each entry goes to one of them. */
@@ -13,9 +16,13 @@ export interface BusConsumerOptions {
   /**
    * Durably records a batch (accepted and rejected messages alike). Entries are acknowledged only
    * after it resolves; if it rejects, the batch is delivered again. Must be idempotent by event or
-   * entry id, because a batch can be delivered more than once (at-least-once).
+   * entry id, because a batch can be delivered more than once (at-least-once). The next batch is
+   * handed over while the one before is still being recorded (two at most): calls come in stream
+   * order, with `previous`, the recording of the batch before while it is under way. A recorder
+   * that needs the order must keep it, and fail when `previous` fails rather than overtake it (the
+   * failed entries are delivered again, after both settled).
    */
-  record: (batch: DecodedMessage[]) => Promise<unknown>;
+  record: (batch: DecodedMessage[], previous: Promise<unknown> | undefined) => Promise<unknown>;
   batchSize?: number;
   blockMs?: number;
   /** Pending entries of other consumers idle this long are taken over (the owner is presumed dead). */
@@ -53,6 +60,7 @@ export class BusConsumer {
   #groupReady = false;
   #failuresInARow = 0;
   #ownPendingFirst = true;
+  #ownPendingAfter = '0';
   #claimCursor = '0-0';
   #nextClaimAt = 0;
 
@@ -103,34 +111,52 @@ export class BusConsumer {
   }
 
   async #run(): Promise<void> {
+    // The batch being recorded while the next is read: reading and decoding overlap its commit.
+    let inFlight: Promise<void> | undefined;
     while (!this.#stopping) {
       try {
         if (!this.#groupReady) await this.#ensureGroup();
         this.#groupReady = true;
         const entries = await this.#nextEntries();
-        if (entries.length > 0) await this.#handle(entries);
+        const previous = inFlight;
+        inFlight = undefined;
+        if (entries.length > 0) {
+          inFlight = this.#handle(entries, previous);
+          // Heard when awaited below; until then a failure must not count as unhandled.
+          inFlight.catch(() => undefined);
+        }
+        await previous;
         if (this.#failuresInARow > 0) this.#options.onRecovered?.(this.#failuresInARow);
         this.#failuresInARow = 0;
       } catch (error) {
+        // Whatever else is in flight settles first: its entries are re-read with the failed ones.
+        await inFlight?.catch(() => undefined);
+        inFlight = undefined;
         if (this.#stopping) break;
         this.stats.failures += 1;
         this.#failuresInARow += 1;
         this.#options.onError?.(error);
         this.#ownPendingFirst = true;
+        this.#ownPendingAfter = '0';
         // Redis restarted without persistence: the stream and group are gone.
         if (String((error as Error).message).includes('NOGROUP')) this.#groupReady = false;
         await sleep(this.#options.retryDelayMs);
       }
     }
+    await inFlight?.catch((error: unknown) => this.#options.onError?.(error));
   }
 
   async #nextEntries(): Promise<StreamEntry[]> {
     const { stream, group, consumer, batchSize, blockMs, claimIdleMs } = this.#options;
     if (this.#ownPendingFirst) {
+      // From after the last entry handed over: those may still be in flight, unacknowledged.
       const own = parseReadReply(
-        await this.#redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, '0'),
+        await this.#redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, this.#ownPendingAfter),
       );
-      if (own.length > 0) return own;
+      if (own.length > 0) {
+        this.#ownPendingAfter = own.at(-1)!.id;
+        return own;
+      }
       this.#ownPendingFirst = false;
     }
     if (Date.now() >= this.#nextClaimAt) {
@@ -156,10 +182,11 @@ export class BusConsumer {
     }
   }
 
-  async #handle(entries: StreamEntry[]): Promise<void> {
+  async #handle(entries: StreamEntry[], previous: Promise<void> | undefined): Promise<void> {
     const batch = entries.map((entry) => decodeMessage(entry.id, entry.fields));
-    await this.#options.record(batch);
-    await this.#redis.xack(this.#options.stream, this.#options.group, ...entries.map((entry) => entry.id));
+    await this.#options.record(batch, previous);
+    // On the shared connection: this consumer's own may be blocked in the next read meanwhile.
+    await this.#options.redis.xack(this.#options.stream, this.#options.group, ...entries.map((entry) => entry.id));
     this.stats.batches += 1;
     this.stats.acknowledged += entries.length;
   }

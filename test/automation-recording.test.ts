@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createServices, type Services } from '../src/app.js';
+import type { ProcessEventsPayload } from '../src/automation/ingestion.js';
+import { loadConfig } from '../src/config.js';
+import type { NormalizedEvent } from '../src/events/event.js';
+import { openedxTypes } from '../src/events/openedx/event-types.js';
+import { newId } from '../src/kernel/ids.js';
+import { MasterSecret } from '../src/kernel/secrets.js';
+import { describeEachDatabase } from './support/databases.js';
+import { seedRuleBadges } from './support/rule-badges.js';
+
+const secret = new MasterSecret('recording-test-secret-recording-test!!');
+const courseKey = (course: string) => `course-v1:LaurelX+${course}+2025`;
+
+const passingStatus = (learner: number, course: string, isPassing = true): NormalizedEvent => ({
+  id: randomUUID(),
+  type: openedxTypes.coursePassingStatusUpdated,
+  time: new Date().toISOString(),
+  source: 'openedx/lms/web',
+  user: { id: String(learner), email: `learner${learner}@example.org` },
+  data: {
+    is_passing: isPassing,
+    course: { course_key: courseKey(course), display_name: course, start: null, end: null },
+    user: { id: learner, is_active: true, pii: { username: `learner${learner}`, email: `learner${learner}@example.org`, name: `Learner ${learner}` } },
+  },
+});
+
+describeEachDatabase('events decided as they are recorded', (database) => {
+  const organizationId = newId('organization');
+  const context = { organizationId, actor: { type: 'system' as const, id: 'test' }, requestId: null, role: null };
+  let services: Services;
+  let aAndB: string;
+  let keepC: string;
+
+  beforeAll(async () => {
+    const requirement = (course: string, ...more: { path: string; op: 'eq'; value: string }[]) => ({
+      eventType: openedxTypes.coursePassingStatusUpdated,
+      rules: [{ path: 'course.course_key', op: 'eq' as const, value: courseKey(course) }, ...more],
+    });
+    [aAndB, keepC] = (await seedRuleBadges(database(), secret, organizationId, [
+      { name: 'A and B', requirements: [requirement('A'), requirement('B')] },
+      {
+        name: 'Pass C and keep it',
+        requirements: [requirement('C', { path: 'is_passing', op: 'eq', value: 'True' })],
+        penalties: (ids) => [{ ...requirement('C', { path: 'is_passing', op: 'eq', value: 'False' }), requirementIds: ids }],
+      },
+    ])) as [string, string];
+    services = createServices({ config: loadConfig({ LAUREL_PUBLIC_URL: 'https://badges.example.edu', LAUREL_LOG_LEVEL: 'silent' }), db: database(), secret });
+  });
+  afterAll(async () => {
+    await services?.issuing.close();
+  });
+
+  const eventIds = (receipts: Awaited<ReturnType<Services['automation']['ingestion']['record']>>) => receipts.map((r) => (r.status === 'rejected' ? '' : r.eventId));
+  const decided = async (ids: readonly string[]) =>
+    (await database().selectFrom('rule_decisions').select('event_id').where('event_id', 'in', ids).orderBy('created_at').orderBy('event_id').execute()).map((d) => d.event_id);
+  /** The `events.process` jobs enqueued so far, by payload, and the jobs table emptied of them. */
+  const takeJobs = async (): Promise<ProcessEventsPayload[]> => {
+    const jobs = await database().deleteFrom('jobs').where('organization_id', '=', organizationId).where('kind', '=', 'events.process').returning('payload').execute();
+    return jobs.map((job) => job.payload as unknown as ProcessEventsPayload);
+  };
+  const awardsOf = (badgeClassId: string, email: string) =>
+    database().selectFrom('awards').select('status').where('badge_class_id', '=', badgeClassId).where('recipient_email', '=', email).execute();
+
+  it('decides an event that awards nothing before answering, with no job left to run', async () => {
+    await takeJobs();
+    const ids = eventIds(await services.automation.ingestion.record(context, [passingStatus(1, 'A'), passingStatus(2, 'A')]));
+    expect(await decided(ids)).toHaveLength(2);
+    expect(await takeJobs()).toEqual([]);
+    const explained = await services.automation.insight.decisionsOf(context, ids[0]!);
+    expect(explained).toMatchObject({ status: 'processed', decisions: [{ transitions: [] }] });
+    expect(explained.decisions[0]!.explanation.badgeClasses).toMatchObject([{ badgeClassId: aAndB, after: { fulfilledGroups: 1, groups: 2 }, transition: 'none' }]);
+  });
+
+  it("leaves an event that awards to its job, and that learner's later events with it, in order", async () => {
+    await takeJobs();
+    // Learner 3 passes C (an award) and fails it (a revocation) in one batch; learner 4 only passes A.
+    const ids = eventIds(await services.automation.ingestion.record(context, [passingStatus(3, 'C'), passingStatus(4, 'A'), passingStatus(3, 'C', false)]));
+    expect(await decided(ids)).toEqual([ids[1]]);
+    const jobs = await takeJobs();
+    expect(jobs).toEqual([{ eventIds: [ids[0], ids[2]] }]);
+
+    await services.automation.processor.process(jobs[0]!);
+    expect(await decided(ids)).toEqual([ids[1], ids[0], ids[2]]);
+    expect(await awardsOf(keepC, 'learner3@example.org')).toEqual([{ status: 'revoked' }]);
+  });
+
+  it("counts each event once when two recordings of one learner's events run at once", async () => {
+    await takeJobs();
+    const { ingestion } = services.automation;
+    const receipts = await Promise.all([ingestion.record(context, [passingStatus(5, 'A')]), ingestion.record(context, [passingStatus(5, 'B')])]);
+    for (const job of await takeJobs()) await services.automation.processor.process(job);
+    expect(await decided(receipts.flatMap(eventIds))).toHaveLength(2);
+    expect(await awardsOf(aAndB, 'learner5@example.org')).toEqual([{ status: 'awarded' }]);
+  });
+});
