@@ -20,6 +20,11 @@ const consumerGroup = 'laurel';
  * events still goes through one by one without waiting for a batch to fill.
  */
 const readBatchSize = 500;
+/**
+ * Batches recorded at once: each locks its learners after the one before and commits after it,
+ * so while one commits the next is already writing.
+ */
+const batchesInFlight = 3;
 /** The CloudEvents source of what Laurel publishes (upstream services use `openedx/<service>/web`). */
 const laurelSource = 'openedx/laurel/web';
 
@@ -79,6 +84,7 @@ export function createOpenedxBus(options: {
         group: consumerGroup,
         consumer: name,
         batchSize: readBatchSize,
+        batchesInFlight,
         claimIdleMs,
         record: busRecorder({
           db: options.db,

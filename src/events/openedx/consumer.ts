@@ -17,13 +17,15 @@ export interface BusConsumerOptions {
    * Durably records a batch (accepted and rejected messages alike). Entries are acknowledged only
    * after it resolves; if it rejects, the batch is delivered again. Must be idempotent by event or
    * entry id, because a batch can be delivered more than once (at-least-once). The next batch is
-   * handed over while the one before is still being recorded (two at most): calls come in stream
-   * order, with `previous`, the recording of the batch before while it is under way. A recorder
-   * that needs the order must keep it, and fail when `previous` fails rather than overtake it (the
-   * failed entries are delivered again, after both settled).
+   * handed over while the ones before are still being recorded (`batchesInFlight` at most): calls
+   * come in stream order, with `previous`, the recording of the batch before while it is under
+   * way. A recorder that needs the order must keep it, and fail when `previous` fails rather than
+   * overtake it (the failed entries are delivered again once everything in flight settled).
    */
   record: (batch: DecodedMessage[], previous: Promise<unknown> | undefined) => Promise<unknown>;
   batchSize?: number;
+  /** Batches handed to `record` and not yet settled, at most (1: one after the other). */
+  batchesInFlight?: number;
   blockMs?: number;
   /** Pending entries of other consumers idle this long are taken over (the owner is presumed dead). */
   claimIdleMs?: number;
@@ -67,6 +69,7 @@ export class BusConsumer {
   constructor(options: BusConsumerOptions) {
     this.#options = {
       batchSize: 100,
+      batchesInFlight: 2,
       blockMs: 2_000,
       claimIdleMs: 60_000,
       retryDelayMs: 1_000,
@@ -111,27 +114,27 @@ export class BusConsumer {
   }
 
   async #run(): Promise<void> {
-    // The batch being recorded while the next is read: reading and decoding overlap its commit.
-    let inFlight: Promise<void> | undefined;
+    // Batches being recorded while the next is read, oldest first: reading and decoding overlap
+    // their transactions, and each is handed the one before it.
+    const inFlight: Promise<void>[] = [];
     while (!this.#stopping) {
       try {
         if (!this.#groupReady) await this.#ensureGroup();
         this.#groupReady = true;
         const entries = await this.#nextEntries();
-        const previous = inFlight;
-        inFlight = undefined;
         if (entries.length > 0) {
-          inFlight = this.#handle(entries, previous);
+          const handled = this.#handle(entries, inFlight.at(-1));
           // Heard when awaited below; until then a failure must not count as unhandled.
-          inFlight.catch(() => undefined);
+          handled.catch(() => undefined);
+          inFlight.push(handled);
         }
-        await previous;
+        // Room for the next batch; when nothing new came, whatever is in flight finishes.
+        while (inFlight.length >= (entries.length > 0 ? this.#options.batchesInFlight : 1)) await inFlight.shift();
         if (this.#failuresInARow > 0) this.#options.onRecovered?.(this.#failuresInARow);
         this.#failuresInARow = 0;
       } catch (error) {
         // Whatever else is in flight settles first: its entries are re-read with the failed ones.
-        await inFlight?.catch(() => undefined);
-        inFlight = undefined;
+        await Promise.allSettled(inFlight.splice(0));
         if (this.#stopping) break;
         this.stats.failures += 1;
         this.#failuresInARow += 1;
@@ -143,7 +146,7 @@ export class BusConsumer {
         await sleep(this.#options.retryDelayMs);
       }
     }
-    await inFlight?.catch((error: unknown) => this.#options.onError?.(error));
+    for (const outcome of await Promise.allSettled(inFlight)) if (outcome.status === 'rejected') this.#options.onError?.(outcome.reason);
   }
 
   async #nextEntries(): Promise<StreamEntry[]> {
