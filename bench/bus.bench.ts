@@ -79,9 +79,7 @@ async function lmsDecisions(poll: pg.Client): Promise<number> {
  * did, so nothing is in flight in between.)
  */
 async function lmsDecisionsReach(poll: pg.Client, redis: Redis, stream: string, count: number): Promise<boolean> {
-  if (!(await streamDrained(redis, stream))) return false;
-  const { rows } = await poll.query<{ n: number }>("select count(*)::int as n from jobs where kind = 'events.process' and status in ('pending', 'running')");
-  return rows[0]?.n === 0 && (await lmsDecisions(poll)) >= count;
+  return (await streamDrained(redis, stream)) && (await queueIdle(poll, 'events.process')) && (await lmsDecisions(poll)) >= count;
 }
 
 /** Whether Laurel's consumer group has been handed the stream's newest entry and has acknowledged every entry. */
@@ -92,8 +90,9 @@ async function streamDrained(redis: Redis, stream: string): Promise<boolean> {
   return laurel !== undefined && laurel.get('last-delivered-id') === fields(info).get('last-generated-id') && laurel.get('pending') === 0;
 }
 
-async function queueIdle(poll: pg.Client): Promise<boolean> {
-  const { rows } = await poll.query<{ n: number }>("select count(*)::int as n from jobs where status in ('pending', 'running')");
+/** Whether no job (of this kind) is pending or running. */
+async function queueIdle(poll: pg.Client, kind?: string): Promise<boolean> {
+  const { rows } = await poll.query<{ n: number }>("select count(*)::int as n from jobs where status in ('pending', 'running') and ($1::text is null or kind = $1)", [kind ?? null]);
   return rows[0]?.n === 0;
 }
 

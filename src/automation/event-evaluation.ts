@@ -1,17 +1,12 @@
-import { evaluateEvent, maxBadgeChainDepth, type LearnerBadgeState, type LearnerStates, type RuleIndex } from '../rules/index.js';
-import type { Transition } from '../rules/explanation.js';
+import { evaluateEvent, maxBadgeChainDepth, type EvaluationResult, type LearnerStates, type RuleIndex } from '../rules/index.js';
 import type { Decision, DecisionExplanation, StoredEvent } from './event-store.js';
 import type { StoredState } from './learner-store.js';
 
 /** A decision as taken, before it is stored. */
 export type DecisionDraft = Omit<Decision, 'createdAt'>;
 
-/** The rules' verdict on one stored event. */
-export interface Evaluation {
-  explanation: DecisionExplanation;
-  transitions: Transition[];
-  changed: LearnerBadgeState[];
-}
+/** The rules' verdict on one stored event: an explanation may say why it was not evaluated. */
+export type Evaluation = Omit<EvaluationResult, 'explanation'> & { explanation: DecisionExplanation };
 
 /**
  * The rules' verdict on an event against the learner's states; a badge event too far down a

@@ -7,7 +7,7 @@ import type { EventTypeRegistry } from '../events/registry.js';
 import { enqueue } from '../jobs/queue.js';
 import { laurelBadgeOrigin } from '../rules/index.js';
 import { laurelEventSource } from './badge-data.js';
-import type { EventTypeRegistries } from './event-type-registries.js';
+import type { EventTypeRegistries, OrganizationEventTypes } from './event-type-registries.js';
 import { appendEvents, waitingEvents, type StoredEvent } from './event-store.js';
 import { upsertLearners } from './learner-store.js';
 import type { DecisionObserver } from './processor.js';
@@ -56,11 +56,11 @@ export class EventIngestion {
 
   /** `turn` places the recording in a sequence of recordings that must apply in order. */
   async record(context: OperationContext, events: readonly NormalizedEvent[], options: { turn?: RecordingTurn } = {}): Promise<EventReceipt[]> {
-    const { registry } = await this.options.registries.of(this.options.db, context.organizationId);
+    const types = await this.options.registries.of(this.options.db, context.organizationId);
     const rejections = new Map<number, string>();
     const firstOfKey = new Map<string, number>();
     events.forEach((event, index) => {
-      const reason = rejectionOf(event, registry);
+      const reason = rejectionOf(event, types.registry);
       if (reason !== undefined) rejections.set(index, reason);
       else if (!firstOfKey.has(sourceKey(event.source, event.id))) firstOfKey.set(sourceKey(event.source, event.id), index);
     });
@@ -69,7 +69,7 @@ export class EventIngestion {
     const { turn } = options;
     let recorded: Recorded;
     try {
-      recorded = await inTransaction(this.options.db, (tx) => this.#write(tx, context.organizationId, valid, turn));
+      recorded = await inTransaction(this.options.db, (tx) => this.#write(tx, context.organizationId, types, valid, turn));
     } finally {
       turn?.settled();
     }
@@ -86,7 +86,7 @@ export class EventIngestion {
   }
 
   /** The recording transaction's work; with a turn, it locks and commits in its sequence's order. */
-  async #write(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], turn: RecordingTurn | undefined): Promise<Recorded> {
+  async #write(tx: Db, organizationId: string, types: OrganizationEventTypes, valid: readonly NormalizedEvent[], turn: RecordingTurn | undefined): Promise<Recorded> {
     await turn?.mayLock();
     const learners = await upsertLearners(
       tx,
@@ -108,7 +108,7 @@ export class EventIngestion {
       const receivedAt = appended.inserted.get(id);
       return receivedAt ? [{ id, organizationId, learnerId: learnerOf(event), receivedAt, event, causedBy: null, depth: 0 }] : [];
     });
-    const { decided, deferred } = await this.#decide(tx, organizationId, fresh, waiting.map((w) => w.learnerId));
+    const { decided, deferred } = await this.#decide(tx, organizationId, types, fresh, waiting.map((w) => w.learnerId));
     const eventIds = [...waiting.map((w) => w.eventId), ...deferred];
     if (eventIds.length > 0) await enqueue(tx, processEventsJob, { eventIds } satisfies ProcessEventsPayload, { organizationId });
     await turn?.mayCommit();
@@ -120,11 +120,13 @@ export class EventIngestion {
    * job (which reports what fails there), as if this had not been tried: recording the events
    * must not depend on it.
    */
-  async #decide(tx: Db, organizationId: string, fresh: readonly StoredEvent[], busyLearners: readonly string[]): Promise<RecordingDecisions> {
+  async #decide(tx: Db, organizationId: string, types: OrganizationEventTypes, fresh: readonly StoredEvent[], busyLearners: readonly string[]): Promise<RecordingDecisions> {
     if (fresh.length === 0) return { decided: 0, deferred: [] };
     await sql`savepoint deciding`.execute(tx);
     try {
-      const decisions = await decideWhileRecording(tx, this.options.rules, organizationId, fresh, busyLearners);
+      // The event types just read to validate the events: their fingerprint is not read again.
+      const { index } = await this.options.rules.rulesOf(tx, organizationId, types);
+      const decisions = await decideWhileRecording(tx, index, organizationId, fresh, busyLearners);
       await sql`release savepoint deciding`.execute(tx);
       return decisions;
     } catch {

@@ -1,8 +1,8 @@
 import type { Db } from '../db/database.js';
+import type { RuleIndex } from '../rules/index.js';
 import { DecisionBatch } from './decision-batch.js';
 import { draftOf, evaluateStoredEvent } from './event-evaluation.js';
 import { learnersWithUndecidedEvents, orderWindowMs, type StoredEvent } from './event-store.js';
-import type { RuleIndexCache } from './rule-index-cache.js';
 
 export interface RecordingDecisions {
   /** How many of the events were decided here. */
@@ -27,12 +27,11 @@ export interface RecordingDecisions {
  */
 export async function decideWhileRecording(
   tx: Db,
-  rules: RuleIndexCache,
+  index: RuleIndex,
   organizationId: string,
   events: readonly StoredEvent[],
   busyLearners: Iterable<string>,
 ): Promise<RecordingDecisions> {
-  if (events.length === 0) return { decided: 0, deferred: [] };
   const learnerIds = [...new Set(events.map((stored) => stored.learnerId))];
   const laterThanUndecided = await learnersWithUndecidedEvents(tx, {
     learnerIds,
@@ -40,7 +39,6 @@ export async function decideWhileRecording(
     excluding: events.map((stored) => stored.id),
   });
   const leftToJob = new Set([...busyLearners, ...laterThanUndecided]);
-  const { index } = await rules.rulesOf(tx, organizationId);
   const batch = new DecisionBatch(tx);
   await batch.load(learnerIds.filter((id) => !leftToJob.has(id)));
   const deferred: string[] = [];

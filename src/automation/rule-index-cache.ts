@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { compileRuleIndex, type BadgeClassRules, type RuleIndex } from '../rules/index.js';
-import type { EventTypeRegistries } from './event-type-registries.js';
+import type { EventTypeRegistries, OrganizationEventTypes } from './event-type-registries.js';
 import { activeRulesFingerprint, loadActiveRuleSets } from './rule-set-store.js';
 
 export interface CompiledRules {
@@ -19,13 +19,17 @@ export class RuleIndexCache {
 
   constructor(private readonly registries: EventTypeRegistries) {}
 
-  async rulesOf(db: Db, organizationId: string): Promise<CompiledRules> {
-    const [rulesFingerprint, types] = await Promise.all([activeRulesFingerprint(db, organizationId), this.registries.of(db, organizationId)]);
-    const fingerprint = `${rulesFingerprint}/${types.fingerprint}`;
+  /** `types`: the organisation's event types when the caller has just read them. */
+  async rulesOf(db: Db, organizationId: string, types?: OrganizationEventTypes): Promise<CompiledRules> {
+    const [rulesFingerprint, { registry, fingerprint: typesFingerprint }] = await Promise.all([
+      activeRulesFingerprint(db, organizationId),
+      types ?? this.registries.of(db, organizationId),
+    ]);
+    const fingerprint = `${rulesFingerprint}/${typesFingerprint}`;
     const cached = this.#entries.get(organizationId);
     if (cached?.fingerprint === fingerprint) return cached.rules;
     const ruleSets = await loadActiveRuleSets(db, organizationId);
-    const rules = { index: compileRuleIndex(ruleSets, types.registry), byBadgeClass: new Map(ruleSets.map((set) => [set.badgeClassId, set])) };
+    const rules = { index: compileRuleIndex(ruleSets, registry), byBadgeClass: new Map(ruleSets.map((set) => [set.badgeClassId, set])) };
     this.#entries.set(organizationId, { fingerprint, rules });
     return rules;
   }

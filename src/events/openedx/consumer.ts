@@ -61,8 +61,11 @@ export class BusConsumer {
   #reading = false;
   #groupReady = false;
   #failuresInARow = 0;
-  #ownPendingFirst = true;
-  #ownPendingAfter = '0';
+  /**
+   * While this consumer re-reads its own unacknowledged entries (after a start or a failure): the
+   * id after which to read on. Entries handed over may still be in flight, unacknowledged.
+   */
+  #ownPendingAfter: string | undefined = '0';
   #claimCursor = '0-0';
   #nextClaimAt = 0;
 
@@ -139,7 +142,6 @@ export class BusConsumer {
         this.stats.failures += 1;
         this.#failuresInARow += 1;
         this.#options.onError?.(error);
-        this.#ownPendingFirst = true;
         this.#ownPendingAfter = '0';
         // Redis restarted without persistence: the stream and group are gone.
         if (String((error as Error).message).includes('NOGROUP')) this.#groupReady = false;
@@ -151,8 +153,7 @@ export class BusConsumer {
 
   async #nextEntries(): Promise<StreamEntry[]> {
     const { stream, group, consumer, batchSize, blockMs, claimIdleMs } = this.#options;
-    if (this.#ownPendingFirst) {
-      // From after the last entry handed over: those may still be in flight, unacknowledged.
+    if (this.#ownPendingAfter !== undefined) {
       const own = parseReadReply(
         await this.#redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', stream, this.#ownPendingAfter),
       );
@@ -160,7 +161,7 @@ export class BusConsumer {
         this.#ownPendingAfter = own.at(-1)!.id;
         return own;
       }
-      this.#ownPendingFirst = false;
+      this.#ownPendingAfter = undefined;
     }
     if (Date.now() >= this.#nextClaimAt) {
       const { cursor, entries } = parseAutoclaimReply(
