@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `laurel` command: compiles the TypeScript sources when dist/ is missing or
+// Entry point of the `laurel` command: builds dist/ from the TypeScript sources when it is missing or
 // older than src/, then hands over to the CLI.
 import { ensureBuilt } from '../scripts/build.mjs';
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makePng } from './support/credentials-fixtures.js';
+import { startSmtpServer } from './support/smtp.js';
 
 const run = promisify(execFile);
 const laurelBin = join(import.meta.dirname, '..', 'bin', 'laurel.js');
@@ -86,6 +87,17 @@ describe('laurel command', () => {
       const organization = await fetch(`${base}/api/v1/organization`, { headers: { authorization: `Bearer ${token.access_token}` } }).then((r) => r.json());
       expect(organization).toMatchObject({ id: created.organization.id, name: 'CLI University' });
 
+      // The built server carries its API description and the interactive docs with their assets.
+      const openapi = await fetch(`${base}/api/openapi.json`).then((r) => r.json() as Promise<{ openapi: string; paths: Record<string, unknown> }>);
+      expect(openapi.openapi).toBe('3.1.0');
+      expect(Object.keys(openapi.paths)).toContain('/api/v1/events');
+      const docs = await fetch(`${base}/api/docs/`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain('swagger-ui');
+      const bundle = await fetch(`${base}/api/docs/static/swagger-ui-bundle.js`);
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+
       // While the server holds the embedded database, other commands refuse clearly.
       const blocked = await laurel(['client', 'list', '--org', 'CLI University']);
       expect(blocked.code).toBe(1);
@@ -157,6 +169,28 @@ describe('laurel issue and laurel verify', () => {
       const unsendable = await laurel(['issue', '--badge-class', badgeClassId, '--csv', csv, '--notify'], issueEnv);
       expect(unsendable.code).toBe(1);
       expect(unsendable.stderr).toContain('does not send e-mail');
+
+      // With SMTP configured, the server's job workers send the award e-mail.
+      const smtp = await startSmtpServer();
+      try {
+        const mailEnv = { ...issueEnv, LAUREL_SMTP_URL: smtp.url, LAUREL_MAIL_FROM: 'Issue Org <badges@issue.example>' };
+        const newcomer = join(issueDir, 'newcomer.csv');
+        writeFileSync(newcomer, 'email,name\ncara@example.org,Cara\n');
+        const notified = await laurel(['issue', '--badge-class', badgeClassId, '--csv', newcomer, '--notify', '--json'], mailEnv);
+        expect(notified.code, notified.stderr).toBe(0);
+        const port = 18000 + Math.floor(Math.random() * 1000);
+        const server = spawn(process.execPath, [laurelBin, 'serve'], { env: { ...env, ...mailEnv, LAUREL_PORT: String(port), LAUREL_HOST: '127.0.0.1' }, stdio: 'ignore' });
+        try {
+          for (let i = 0; i < 300 && !smtp.received.some((mail) => mail.recipients.includes('cara@example.org')); i++) await new Promise((r) => setTimeout(r, 100));
+        } finally {
+          server.kill('SIGTERM');
+          await new Promise((resolve) => server.on('exit', resolve));
+        }
+        expect(smtp.received.map((mail) => mail.recipients)).toEqual([['cara@example.org']]);
+        expect(smtp.received[0]!.headers.get('subject')).toContain('CLI Badge');
+      } finally {
+        await smtp.close();
+      }
 
       // Export one credential straight from the database, then verify the file with the CLI.
       const { openDatabase } = await import('../src/db/database.js');

@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -25,6 +27,27 @@ export interface OpenedDatabase {
  */
 const embeddedSettings = ['shared_buffers = 32MB', 'max_connections = 10'];
 
+interface PgliteAssets {
+  pgliteWasmModule: WebAssembly.Module;
+  fsBundle: Blob;
+}
+
+let pgliteAssets: Promise<PgliteAssets> | undefined;
+
+/**
+ * PGlite's WebAssembly, compiled, and its file-system bundle, read once per process. Started here
+ * rather than left to PGlite, the compilation runs on V8's background threads while the caller goes
+ * on loading the application; left to PGlite it would start only after that.
+ */
+function loadPgliteAssets(): Promise<PgliteAssets> {
+  pgliteAssets ??= (async () => {
+    const folder = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    const [pgliteWasmModule, fsBundle] = await Promise.all([readFile(join(folder, 'pglite.wasm')).then((bytes) => WebAssembly.compile(bytes)), openAsBlob(join(folder, 'pglite.data'))]);
+    return { pgliteWasmModule, fsBundle };
+  })();
+  return pgliteAssets;
+}
+
 /** Opens PostgreSQL (a `pg` pool) or PGlite (on disk under `dataDir`, in memory without one). */
 export async function openDatabase(target: DatabaseTarget): Promise<OpenedDatabase> {
   let pool;
@@ -39,7 +62,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<OpenedDataba
       path = join(target.dataDir, 'db');
       mkdirSync(path, { recursive: true });
     }
-    const pglite = new PGlite(path, { postgresqlconf: embeddedSettings });
+    const pglite = new PGlite(path, { postgresqlconf: embeddedSettings, ...(await loadPgliteAssets()) });
     await pglite.waitReady;
     pool = new PGlitePool(pglite);
   }

@@ -7,8 +7,13 @@ import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-s
  * response serializers with fast-json-stringify. Together that was the largest part of starting
  * the server, while most routes answer late in a process's life or never. These factories wrap
  * Fastify's own compilers so that each schema is compiled when its route first uses it; the
- * route tests exercise every schema, so a broken one still fails the build, not a user.
+ * route tests exercise every schema, so a broken one still fails the build, not a user. The
+ * compiler itself (an Ajv instance holding the shared schemas, checked against the meta-schema) is
+ * built on first use too: Fastify asks for one per plugin context when the server starts.
  */
+
+type ValidatorCompiler = ReturnType<ReturnType<typeof AjvCompiler>>;
+type Validator = ReturnType<ValidatorCompiler>;
 
 /**
  * Request validators (Ajv, Fastify's options), each compiled on its route's first request.
@@ -20,19 +25,19 @@ import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-s
 export function lazyValidatorFactory(): BuildCompilerFromPool {
   const buildCompiler = AjvCompiler();
   return (externalSchemas, options) => {
-    const compile = buildCompiler(externalSchemas, options);
+    let compile: ValidatorCompiler | undefined;
     return (route) => {
-      let validate: ReturnType<typeof compile> | undefined;
+      let validate: Validator | undefined;
       const lazy = Object.assign(
         (data: unknown, parent?: object) => {
-          validate ??= compile(route);
+          validate ??= (compile ??= buildCompiler(externalSchemas, options))(route);
           const valid = validate(data, parent as never);
           lazy.errors = validate.errors;
           return valid;
         },
-        { errors: undefined as ReturnType<typeof compile>['errors'], schemaEnv: true },
+        { errors: undefined as Validator['errors'], schemaEnv: true },
       );
-      return lazy as unknown as ReturnType<typeof compile>;
+      return lazy as unknown as Validator;
     };
   };
 }
@@ -41,10 +46,10 @@ export function lazyValidatorFactory(): BuildCompilerFromPool {
 export function lazySerializerFactory(): SerializerFactory {
   const buildCompiler = SerializerSelector();
   return (externalSchemas, options) => {
-    const compile = buildCompiler(externalSchemas, options);
+    let compile: ReturnType<typeof buildCompiler> | undefined;
     return (route) => {
       let serialize: ((document: unknown) => string) | undefined;
-      return (document) => (serialize ??= compile(route))(document);
+      return (document) => (serialize ??= (compile ??= buildCompiler(externalSchemas, options))(route))(document);
     };
   };
 }

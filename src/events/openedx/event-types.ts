@@ -1,10 +1,17 @@
-import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import type { FieldError } from '../../kernel/errors.js';
 import type { EventUser } from '../event.js';
 import type { EventTypeDefinition } from '../event-type.js';
 import { catalogOf } from '../key-paths.js';
 import { avroKeyPaths } from './avro-key-paths.js';
+// The Avro schemas, verbatim from openedx-events; imported (not read from disk) so they travel inside the build.
+import badgeAwardedSchema from './schemas/org+openedx+learning+badge+awarded+v1.avsc.json' with { type: 'json' };
+import badgeRevokedSchema from './schemas/org+openedx+learning+badge+revoked+v1.avsc.json' with { type: 'json' };
+import ccxCoursePassingStatusSchema from './schemas/org+openedx+learning+ccx+course+passing+status+updated+v1.avsc.json' with { type: 'json' };
+import certificateCreatedSchema from './schemas/org+openedx+learning+certificate+created+v1.avsc.json' with { type: 'json' };
+import courseEnrollmentCreatedSchema from './schemas/org+openedx+learning+course+enrollment+created+v1.avsc.json' with { type: 'json' };
+import coursePassingStatusSchema from './schemas/org+openedx+learning+course+passing+status+updated+v1.avsc.json' with { type: 'json' };
+import persistentGradeSummarySchema from './schemas/org+openedx+learning+course+persistent_grade_summary+changed+v1.avsc.json' with { type: 'json' };
 
 /** A built-in Open edX learning event: its Avro schema (wire format) and where the learner is in it. */
 export interface OpenedxEventType extends EventTypeDefinition {
@@ -27,12 +34,6 @@ export const openedxTypes = {
   badgeRevoked: 'org.openedx.learning.badge.revoked.v1',
 } as const;
 
-function loadSchema(type: string): avro.Schema {
-  // The .avsc files are copied verbatim from openedx-events; a build must ship them next to this module.
-  const url = new URL(`./schemas/${type.replaceAll('.', '+')}.avsc`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as avro.Schema;
-}
-
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
@@ -52,6 +53,7 @@ function fromUserData(value: unknown): EventUser | undefined {
 
 interface Spec {
   type: string;
+  schema: object;
   description: string;
   dataKey: string;
   /** Python `datetime` attributes (serialised as ISO strings in Avro). */
@@ -65,6 +67,7 @@ const courseDates = ['course.start', 'course.end'];
 const specs: Spec[] = [
   {
     type: openedxTypes.coursePassingStatusUpdated,
+    schema: coursePassingStatusSchema,
     description: 'A learner’s passing status in a course changed (sent on every grade recomputation).',
     dataKey: 'course_passing_status',
     datetimePaths: courseDates,
@@ -72,6 +75,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.ccxCoursePassingStatusUpdated,
+    schema: ccxCoursePassingStatusSchema,
     description: 'A learner’s passing status in a CCX (custom course) changed.',
     dataKey: 'course_passing_status',
     // CcxCourseData declares start/end as str, so they stay strings.
@@ -80,6 +84,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.certificateCreated,
+    schema: certificateCreatedSchema,
     description: 'A course certificate was created for a learner.',
     dataKey: 'certificate',
     datetimePaths: courseDates,
@@ -87,6 +92,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.courseEnrollmentCreated,
+    schema: courseEnrollmentCreatedSchema,
     description: 'A learner was enrolled in a course.',
     dataKey: 'enrollment',
     datetimePaths: [...courseDates, 'creation_date'],
@@ -94,6 +100,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.persistentGradeSummaryChanged,
+    schema: persistentGradeSummarySchema,
     description: 'A learner’s persisted course grade changed (carries the LMS user id only, no e-mail).',
     dataKey: 'grade',
     datetimePaths: [...courseDates, 'course_edited_timestamp', 'passed_timestamp'],
@@ -102,6 +109,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.badgeAwarded,
+    schema: badgeAwardedSchema,
     description: 'A badge was awarded (by Laurel or by Open edX Credentials).',
     dataKey: 'badge',
     datetimePaths: [],
@@ -109,6 +117,7 @@ const specs: Spec[] = [
   },
   {
     type: openedxTypes.badgeRevoked,
+    schema: badgeRevokedSchema,
     description: 'A badge was revoked (by Laurel or by Open edX Credentials).',
     dataKey: 'badge',
     datetimePaths: [],
@@ -117,7 +126,7 @@ const specs: Spec[] = [
 ];
 
 function define(spec: Spec): OpenedxEventType {
-  const cloudEvent = avro.Type.forSchema(loadSchema(spec.type));
+  const cloudEvent = avro.Type.forSchema(spec.schema as avro.Schema);
   const payloadType = (cloudEvent as avro.types.RecordType).field(spec.dataKey).type;
   return {
     type: spec.type,
