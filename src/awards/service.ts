@@ -9,7 +9,7 @@ import { newId } from '../kernel/ids.js';
 import { expiryFor, openBadgeCredential } from './documents.js';
 import { enqueueNotifications } from './notifications.js';
 import type { AwardListener, CredentialSigner, IssuableBadgeClass, IssuingCatalog } from './ports.js';
-import { allocateStatusSlots, setStatusBit } from './status-lists.js';
+import { setStatusBit, StatusSlotReserve } from './status-lists.js';
 import { findAward, insertAwards, liveAwardsFor, releaseExpiredAwards, listAwards, markAwardRevoked, type AwardQuery, type AwardRecord, type EvidenceItem, type NewAward } from './store.js';
 
 export interface AwardRequest {
@@ -59,7 +59,11 @@ export function validityOf(request: Pick<AwardRequest, 'issuedOn' | 'expiresOn'>
 
 /** Issuing, reading and revoking awards: the unit of truth every credential form hangs off. */
 export class AwardService {
-  constructor(private readonly options: AwardServiceOptions) {}
+  readonly #slots: StatusSlotReserve;
+
+  constructor(private readonly options: AwardServiceOptions) {
+    this.#slots = new StatusSlotReserve(options.db);
+  }
 
   /**
    * Issues a badge class to several recipients at once (one recipient is a batch of one). Each
@@ -138,7 +142,7 @@ export class AwardService {
   /** New awards with their status-list slots and signed credentials, ready to store. */
   async #signedDrafts(context: OperationContext, badgeClass: IssuableBadgeClass, requests: AwardRequest[], now: Date, exclusive: boolean): Promise<NewAward[]> {
     if (requests.length === 0) return [];
-    const { db, catalog, signer, publicUrl } = this.options;
+    const { catalog, signer, publicUrl } = this.options;
     // Validity is settled (and checked) before any slot is reserved or anything signed.
     const validity = requests.map((request) => {
       const settled = validityOf(request, badgeClass, now);
@@ -147,7 +151,7 @@ export class AwardService {
     });
     // A badge class delivered by a provider alone gets no credential of Laurel's.
     const ownCredential = badgeClass.badgeClass.issuingBackend?.ownCredential ?? true;
-    const slots = await allocateStatusSlots(db, badgeClass.issuer.id, requests.length);
+    const slots = await this.#slots.take(badgeClass.issuer.id, requests.length);
     const drafts = requests.map((request, position): NewAward => {
       const { issuedOn, expiresOn } = validity[position]!;
       const slot = slots[position]!;

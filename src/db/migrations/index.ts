@@ -7,6 +7,7 @@ import * as providerIssuing from './0005-provider-issuing.js';
 import * as eventTypes from './0006-event-types.js';
 import * as awardNotifications from './0007-award-notifications.js';
 import * as learnerEventOrder from './0008-learner-event-order.js';
+import * as learnerScopedKeys from './0009-learner-scoped-keys.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006-event-types': eventTypes,
   '0007-award-notifications': awardNotifications,
   '0008-learner-event-order': learnerEventOrder,
+  '0009-learner-scoped-keys': learnerScopedKeys,
 };
