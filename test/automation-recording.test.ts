@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
+import { learnersWithQueuedEvents } from '../src/automation/event-store.js';
 import type { ProcessEventsPayload } from '../src/automation/ingestion.js';
 import { loadConfig } from '../src/config.js';
 import type { NormalizedEvent } from '../src/events/event.js';
@@ -84,6 +85,19 @@ describeEachDatabase('events decided as they are recorded', (database) => {
     await services.automation.processor.process(jobs[0]!);
     expect(await decided(ids)).toEqual([ids[1], ids[0], ids[2]]);
     expect(await awardsOf(keepC, 'learner3@example.org')).toEqual([{ status: 'revoked' }]);
+  });
+
+  it('finds the learners whose events wait in queued jobs, and leaves a long queue to the per-learner check', async () => {
+    await takeJobs();
+    const ids = eventIds(await services.automation.ingestion.record(context, [passingStatus(6, 'C'), passingStatus(7, 'A')]));
+    const learnerOf = async (eventId: string) => (await database().selectFrom('learning_events').select('learner_id').where('id', '=', eventId).executeTakeFirstOrThrow()).learner_id;
+    const [awarding, decidedHere] = [await learnerOf(ids[0]!), await learnerOf(ids[1]!)];
+    const query = { organizationId, learnerIds: [awarding, decidedHere], since: new Date(Date.now() - 60_000) };
+    expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 10 })).toEqual(new Set([awarding]));
+    expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 0 })).toBeUndefined();
+    expect(await learnersWithQueuedEvents(database(), { ...query, since: new Date(Date.now() + 60_000), maxJobs: 10 })).toEqual(new Set());
+    await database().updateTable('jobs').set({ status: 'done', finished_at: new Date() }).where('organization_id', '=', organizationId).where('kind', '=', 'events.process').execute();
+    expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 10 })).toEqual(new Set());
   });
 
   it("counts each event once when two recordings of one learner's events run at once", async () => {

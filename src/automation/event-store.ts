@@ -126,6 +126,35 @@ export async function learnersWithUndecidedEvents(
   return new Set(rows.map((row) => row.learner_id));
 }
 
+/**
+ * Which of these learners have an event recorded since `since` in an `events.process` job still
+ * to finish (pending or running, or failed since `since`) — the same learners as
+ * `learnersWithUndecidedEvents` finds for a recording, because every event is decided where it is
+ * recorded or given to such a job in the same transaction. Asked of the few queued jobs instead of
+ * one index probe per learner, it is far cheaper while the queue is short; with more than
+ * `maxJobs` queued it answers undefined and the caller probes per learner.
+ */
+export async function learnersWithQueuedEvents(
+  db: Db,
+  query: { organizationId: string; learnerIds: readonly string[]; since: Date; maxJobs: number },
+): Promise<Set<string> | undefined> {
+  if (query.learnerIds.length === 0) return new Set();
+  const { rows } = await sql<{ jobs: number; learners: string[] }>`
+    with queued as (
+      select payload from jobs
+      where organization_id = ${query.organizationId} and kind = 'events.process'
+        and (status in ('pending', 'running') or (status = 'failed' and finished_at >= ${query.since}))
+      limit ${query.maxJobs + 1})
+    select (select count(*)::int from queued) as jobs,
+      array(
+        select distinct e.learner_id
+        from queued cross join jsonb_array_elements_text(queued.payload -> 'eventIds') as listed(event_id)
+        join learning_events e on e.id = listed.event_id
+        where e.learner_id = any(${[...query.learnerIds]}::text[]) and e.received_at >= ${query.since}) as learners`.execute(db);
+  const [row] = rows;
+  return row && row.jobs <= query.maxJobs ? new Set(row.learners) : undefined;
+}
+
 /** A learner's events, newest first, each with whether it has been evaluated; `after` is the last id of the previous page. */
 export async function listLearnerEvents(
   db: Db,

@@ -2,7 +2,10 @@ import type { Db } from '../db/database.js';
 import type { RuleIndex } from '../rules/index.js';
 import { DecisionBatch } from './decision-batch.js';
 import { draftOf, evaluateStoredEvent } from './event-evaluation.js';
-import { learnersWithUndecidedEvents, orderWindowMs, type StoredEvent } from './event-store.js';
+import { learnersWithQueuedEvents, learnersWithUndecidedEvents, orderWindowMs, type StoredEvent } from './event-store.js';
+
+/** Up to this many queued `events.process` jobs, a recording reads their events rather than probing each learner's. */
+const queuedJobsAskedDirectly = 200;
 
 export interface RecordingDecisions {
   /** How many of the events were decided here. */
@@ -18,8 +21,9 @@ export interface RecordingDecisions {
  * recording decides their events meanwhile. An event is left to the `events.process` job instead,
  * and so are its learner's later events in the batch, when:
  *
- * - the learner has an earlier event another job has yet to decide, or an award waiting for an
- *   e-mail (`busyLearners`): a learner's events are decided in order;
+ * - the learner has an earlier event another job has yet to decide (found among the queued jobs'
+ *   events while there are few of them), or an award waiting for an e-mail (`busyLearners`): a
+ *   learner's events are decided in order;
  * - it awards or revokes: a credential is signed outside any transaction, and the decision commits
  *   with its first transition (see `EventProcessor`).
  *
@@ -33,11 +37,10 @@ export async function decideWhileRecording(
   busyLearners: Iterable<string>,
 ): Promise<RecordingDecisions> {
   const learnerIds = [...new Set(events.map((stored) => stored.learnerId))];
-  const laterThanUndecided = await learnersWithUndecidedEvents(tx, {
-    learnerIds,
-    since: new Date(Date.now() - orderWindowMs),
-    excluding: events.map((stored) => stored.id),
-  });
+  const since = new Date(Date.now() - orderWindowMs);
+  const laterThanUndecided =
+    (await learnersWithQueuedEvents(tx, { organizationId, learnerIds, since, maxJobs: queuedJobsAskedDirectly })) ??
+    (await learnersWithUndecidedEvents(tx, { learnerIds, since, excluding: events.map((stored) => stored.id) }));
   const leftToJob = new Set([...busyLearners, ...laterThanUndecided]);
   const batch = new DecisionBatch(tx);
   await batch.load(learnerIds.filter((id) => !leftToJob.has(id)));
