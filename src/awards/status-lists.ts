@@ -32,13 +32,13 @@ export class StatusSlotReserve {
   ) {}
 
   take(issuerId: string, count: number): Promise<StatusSlot[]> {
-    const take = async () => {
+    const reserve = async () => {
       let unused = this.#unused.get(issuerId) ?? [];
       if (unused.length < count) unused = [...unused, ...(await allocateStatusSlots(this.db, issuerId, Math.max(count - unused.length, this.blockSize)))];
       this.#unused.set(issuerId, unused.slice(count));
       return unused.slice(0, count);
     };
-    const taken = (this.#queues.get(issuerId) ?? Promise.resolve()).then(take, take);
+    const taken = (this.#queues.get(issuerId) ?? Promise.resolve()).then(reserve, reserve);
     const settled = taken.catch(() => undefined);
     this.#queues.set(issuerId, settled);
     void settled.then(() => this.#queues.get(issuerId) === settled && this.#queues.delete(issuerId));
