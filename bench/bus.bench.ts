@@ -23,6 +23,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { processEventsJob } from '../src/automation/process-events-job.js';
 import type { Db } from '../src/db/database.js';
 import { openedxTypes } from '../src/events/openedx/event-types.js';
 import { badgesTopic, streamName } from '../src/events/openedx/wire.js';
@@ -79,7 +80,7 @@ async function lmsDecisions(poll: pg.Client): Promise<number> {
  * did, so nothing is in flight in between.)
  */
 async function lmsDecisionsReach(poll: pg.Client, redis: Redis, stream: string, count: number): Promise<boolean> {
-  return (await streamDrained(redis, stream)) && (await queueIdle(poll, 'events.process')) && (await lmsDecisions(poll)) >= count;
+  return (await streamDrained(redis, stream)) && (await queueIdle(poll, processEventsJob)) && (await lmsDecisions(poll)) >= count;
 }
 
 /** Whether Laurel's consumer group has been handed the stream's newest entry and has acknowledged every entry. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
 import { learnersWithQueuedEvents } from '../src/automation/event-store.js';
-import type { ProcessEventsPayload } from '../src/automation/ingestion.js';
+import { processEventsJob, type ProcessEventsPayload } from '../src/automation/process-events-job.js';
 import { loadConfig } from '../src/config.js';
 import type { NormalizedEvent } from '../src/events/event.js';
 import { openedxTypes } from '../src/events/openedx/event-types.js';
@@ -58,7 +58,7 @@ describeEachDatabase('events decided as they are recorded', (database) => {
     (await database().selectFrom('rule_decisions').select('event_id').where('event_id', 'in', ids).orderBy('created_at').orderBy('event_id').execute()).map((d) => d.event_id);
   /** The `events.process` jobs enqueued so far, by payload, and the jobs table emptied of them. */
   const takeJobs = async (): Promise<ProcessEventsPayload[]> => {
-    const jobs = await database().deleteFrom('jobs').where('organization_id', '=', organizationId).where('kind', '=', 'events.process').returning('payload').execute();
+    const jobs = await database().deleteFrom('jobs').where('organization_id', '=', organizationId).where('kind', '=', processEventsJob).returning('payload').execute();
     return jobs.map((job) => job.payload as unknown as ProcessEventsPayload);
   };
   const awardsOf = (badgeClassId: string, email: string) =>
@@ -96,7 +96,7 @@ describeEachDatabase('events decided as they are recorded', (database) => {
     expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 10 })).toEqual(new Set([awarding]));
     expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 0 })).toBeUndefined();
     expect(await learnersWithQueuedEvents(database(), { ...query, since: new Date(Date.now() + 60_000), maxJobs: 10 })).toEqual(new Set());
-    await database().updateTable('jobs').set({ status: 'done', finished_at: new Date() }).where('organization_id', '=', organizationId).where('kind', '=', 'events.process').execute();
+    await database().updateTable('jobs').set({ status: 'done', finished_at: new Date() }).where('organization_id', '=', organizationId).where('kind', '=', processEventsJob).execute();
     expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 10 })).toEqual(new Set());
   });
 

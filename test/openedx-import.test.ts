@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
 import { listAuditEvents } from '../src/audit/store.js';
 import type { OperationContext } from '../src/auth/principal.js';
-import { processEventsJob, type ProcessEventsPayload } from '../src/automation/ingestion.js';
+import { processEventsJob, type ProcessEventsPayload } from '../src/automation/process-events-job.js';
 import { OpenedxBadgesImport, type ImportReport } from '../src/automation/openedx-import/apply.js';
 import { parseDumpdata } from '../src/automation/openedx-import/dumpdata.js';
 import { planImport, type ImportPlan } from '../src/automation/openedx-import/plan.js';

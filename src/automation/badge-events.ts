@@ -8,7 +8,7 @@ import { openedxTypes } from '../events/openedx/event-types.js';
 import { enqueue } from '../jobs/queue.js';
 import { badgeDataOf, laurelEventSource, lmsUserId, type BadgeTemplate } from './badge-data.js';
 import { appendEvents, type NewEvent } from './event-store.js';
-import { processEventsJob, type ProcessEventsPayload } from './ingestion.js';
+import { processEventsJob, type ProcessEventsPayload } from './process-events-job.js';
 import { findLearner, learnersByEmail, upsertLearners, type Learner } from './learner-store.js';
 
 /** The learning event whose processing makes an award or revocation (the rules at work). */

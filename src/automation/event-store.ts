@@ -4,6 +4,7 @@ import type { LearningEventsTable, RuleDecisionsTable } from '../db/schema.js';
 import type { NormalizedEvent } from '../events/event.js';
 import { newId } from '../kernel/ids.js';
 import type { EventExplanation, TransitionKind } from '../rules/index.js';
+import { processEventsIdsField, processEventsJob } from './process-events-job.js';
 import { idsBySourceKey, sourceKey } from './source-keys.js';
 
 /** An event of the log, with the learner it was recorded for. */
@@ -129,8 +130,7 @@ export async function learnersWithUndecidedEvents(
 /**
  * Which of these learners have an event recorded since `since` in an `events.process` job still
  * to finish (pending or running, or failed since `since`) — the same learners as
- * `learnersWithUndecidedEvents` finds for a recording, because every event is decided where it is
- * recorded or given to such a job in the same transaction. Asked of the few queued jobs instead of
+ * `learnersWithUndecidedEvents` finds for a recording (see `processEventsJob`). Asked of the few queued jobs instead of
  * one index probe per learner, it is far cheaper while the queue is short; with more than
  * `maxJobs` queued it answers undefined and the caller probes per learner.
  */
@@ -142,13 +142,13 @@ export async function learnersWithQueuedEvents(
   const { rows } = await sql<{ jobs: number; learners: string[] }>`
     with queued as (
       select payload from jobs
-      where organization_id = ${query.organizationId} and kind = 'events.process'
+      where organization_id = ${query.organizationId} and kind = ${processEventsJob}
         and (status in ('pending', 'running') or (status = 'failed' and finished_at >= ${query.since}))
       limit ${query.maxJobs + 1})
     select (select count(*)::int from queued) as jobs,
       array(
         select distinct e.learner_id
-        from queued cross join jsonb_array_elements_text(queued.payload -> 'eventIds') as listed(event_id)
+        from queued cross join jsonb_array_elements_text(queued.payload -> ${processEventsIdsField}::text) as listed(event_id)
         join learning_events e on e.id = listed.event_id
         where e.learner_id = any(${[...query.learnerIds]}::text[]) and e.received_at >= ${query.since}) as learners`.execute(db);
   const [row] = rows;

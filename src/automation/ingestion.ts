@@ -10,18 +10,12 @@ import { laurelEventSource } from './badge-data.js';
 import type { EventTypeRegistries, OrganizationEventTypes } from './event-type-registries.js';
 import { appendEvents, waitingEvents, type StoredEvent } from './event-store.js';
 import { upsertLearners } from './learner-store.js';
+import { processEventsJob, type ProcessEventsPayload } from './process-events-job.js';
 import type { DecisionObserver } from './processor.js';
 import { decideWhileRecording, type RecordingDecisions } from './recording-decisions.js';
 import type { RecordingTurn } from './recording-sequence.js';
 import type { RuleIndexCache } from './rule-index-cache.js';
 import { sourceKey } from './source-keys.js';
-
-/** Job kind that evaluates recorded events against the organisation's active rules. */
-export const processEventsJob = 'events.process';
-
-export interface ProcessEventsPayload {
-  eventIds: string[];
-}
 
 export type EventReceipt =
   | { id: string; source: string; status: 'accepted' | 'duplicate'; eventId: string }

@@ -18,7 +18,7 @@ import {
   type DecidedTransition,
   type StoredEvent,
 } from './event-store.js';
-import type { ProcessEventsPayload } from './ingestion.js';
+import type { ProcessEventsPayload } from './process-events-job.js';
 import { findLearner, setStateAward, StaleStateError, statesOf, writeState, type Learner, type StoredState } from './learner-store.js';
 import type { CompiledRules, RuleIndexCache } from './rule-index-cache.js';
 

@@ -39,9 +39,7 @@ export class StatusSlotReserve {
       return unused.slice(0, count);
     };
     const taken = (this.#queues.get(issuerId) ?? Promise.resolve()).then(reserve, reserve);
-    const settled = taken.catch(() => undefined);
-    this.#queues.set(issuerId, settled);
-    void settled.then(() => this.#queues.get(issuerId) === settled && this.#queues.delete(issuerId));
+    this.#queues.set(issuerId, taken.catch(() => undefined));
     return taken;
   }
 }
