@@ -7,9 +7,10 @@
  *   backlog  100,000 events of 10,000 learners already on the stream when the workers start;
  *            events/s from the workers being up to the last decision recorded.
  *   steady   1,000 events/s for 20 s; latency of each event from its XADD (the stream entry's
- *            time) to its decision row (`rule_decisions.created_at`, the deciding transaction's
- *            start), p50/p95/p99, and of its two legs: to the event's recording
- *            (`learning_events.received_at`) and from there to the decision.
+ *            time) to its decision (`rule_decisions.created_at`, the deciding transaction's start;
+ *            for an event that concerns no rule, decided as recorded, its recording), p50/p95/p99,
+ *            and of its two legs: to the event's recording (`learning_events.received_at`) and
+ *            from there to the decision.
  *
  * Learners pass or fail courses of a catalogue of 600, of which the first 150 lead to badges, so
  * about 1 in 200 events completes a badge and is awarded (a signed credential) in the decision's
@@ -64,9 +65,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The bench's own connection for polling, left out of the database's CPU figure. */
 const pollingName = 'laurel-bench-poll';
 
-/** Decisions on the LMS's events (Laurel also records and decides its own badge events). */
+/**
+ * When each of the LMS's events was decided (Laurel also records and decides its own badge
+ * events): its decision row's time, or for an event that concerns no rule its recording's.
+ */
+const lmsDecided = `
+  select e.external_id, e.received_at, coalesce(d.created_at, e.received_at) as decided_at
+  from learning_events e left join rule_decisions d on d.event_id = e.id
+  where e.source = $1 and (e.skipped_by_index is not null or d.event_id is not null)`;
+
+/** How many of the LMS's events are decided. */
 async function lmsDecisions(poll: pg.Client): Promise<number> {
-  const { rows } = await poll.query<{ n: number }>('select count(*)::int as n from rule_decisions d join learning_events e on e.id = d.event_id where e.source = $1', [lmsSource]);
+  const { rows } = await poll.query<{ n: number }>(`select count(*)::int as n from (${lmsDecided}) decided`, [lmsSource]);
   return rows[0]?.n ?? 0;
 }
 
@@ -161,10 +171,11 @@ async function produceSteadily(redis: Redis, stream: string, first: number, rate
 }
 
 /** Per event, sorted: stream entry → decision row, and the two legs (entry → recorded, recorded → decided). */
-async function decisionLatencies(db: Db, entryTimes: Map<string, number>): Promise<{ total: number[]; recording: number[]; deciding: number[] }> {
-  const { rows } = await sql<{ external_id: string; recorded: Date; decided: Date }>`
-    select e.external_id, e.received_at as recorded, d.created_at as decided from rule_decisions d join learning_events e on e.id = d.event_id
-    where e.external_id = any(${[...entryTimes.keys()]})`.execute(db);
+async function decisionLatencies(poll: pg.Client, entryTimes: Map<string, number>): Promise<{ total: number[]; recording: number[]; deciding: number[] }> {
+  const { rows } = await poll.query<{ external_id: string; recorded: Date; decided: Date }>(
+    `select external_id, received_at as recorded, decided_at as decided from (${lmsDecided}) decided where external_id = any($2)`,
+    [lmsSource, [...entryTimes.keys()]],
+  );
   const sorted = (values: number[]) => values.sort((a, b) => a - b);
   return {
     total: sorted(rows.map((row) => row.decided.getTime() - entryTimes.get(row.external_id)!)),
@@ -215,9 +226,7 @@ async function run(databaseUrl: string, busUrl: string) {
     const cpuAtStart = clockTicks ? await cpuSnapshot(db, processes) : undefined;
     await until('every backlog decision', () => lmsDecisionsReach(poll, redis, stream, backlogEvents), 600_000);
     const cpu = cpuAtStart && cpuBetween(cpuAtStart, await cpuSnapshot(db, processes));
-    const { rows: spans } = await sql<{ recorded: Date; decided: Date }>`
-      select (select max(received_at) from learning_events where source = ${lmsSource}) as recorded,
-             (select max(d.created_at) from rule_decisions d join learning_events e on e.id = d.event_id where e.source = ${lmsSource}) as decided`.execute(db);
+    const { rows: spans } = await poll.query<{ recorded: Date; decided: Date }>(`select max(received_at) as recorded, max(decided_at) as decided from (${lmsDecided}) decided`, [lmsSource]);
     const { recorded, decided } = spans[0]!;
     await until('the backlog jobs (awards, publications) to finish', () => queueIdle(poll), 600_000);
     const settled = Date.now();
@@ -235,7 +244,7 @@ async function run(databaseUrl: string, busUrl: string) {
 
     const entryTimes = await produceSteadily(redis, stream, backlogEvents, steadyRate, steadySeconds);
     await until('every steady decision', () => lmsDecisionsReach(poll, redis, stream, backlogEvents + entryTimes.size), 120_000);
-    const latencies = await decisionLatencies(db, entryTimes);
+    const latencies = await decisionLatencies(poll, entryTimes);
     const steady = {
       events: entryTimes.size,
       ratePerSecond: steadyRate,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
-import { learnersWithQueuedEvents } from '../src/automation/event-store.js';
+import { learnersWithQueuedEvents, learnersWithUndecidedEvents } from '../src/automation/event-store.js';
 import { processEventsJob, type ProcessEventsPayload } from '../src/automation/process-events-job.js';
 import { loadConfig } from '../src/config.js';
 import type { NormalizedEvent } from '../src/events/event.js';
@@ -98,6 +98,49 @@ describeEachDatabase('events decided as they are recorded', (database) => {
     expect(await learnersWithQueuedEvents(database(), { ...query, since: new Date(Date.now() + 60_000), maxJobs: 10 })).toEqual(new Set());
     await database().updateTable('jobs').set({ status: 'done', finished_at: new Date() }).where('organization_id', '=', organizationId).where('kind', '=', processEventsJob).execute();
     expect(await learnersWithQueuedEvents(database(), { ...query, maxJobs: 10 })).toEqual(new Set());
+  });
+
+  it('records an event that concerns no rule as decided, and passes over it when checking that a learner is decided in order', async () => {
+    await takeJobs();
+    const { ingestion, insight } = services.automation;
+    // Learner 8 passes C (an award, left to its job), then passes Z, a course no rule names.
+    const [awarding] = eventIds(await ingestion.record(context, [passingStatus(8, 'C')]));
+    const [unconcerned] = eventIds(await ingestion.record(context, [passingStatus(8, 'Z')]));
+    expect(await takeJobs()).toEqual([{ eventIds: [awarding] }]);
+
+    // Decided as recorded, with no decision row: the index ruled out all four requirements and penalties on passing status.
+    expect(await decided([unconcerned!])).toEqual([]);
+    const explained = await insight.decisionsOf(context, unconcerned!);
+    expect(explained).toMatchObject({ status: 'processed', decisions: [{ eventId: unconcerned, transitions: [], explanation: { badgeClasses: [], skippedByIndex: 4 } }] });
+    expect(explained.decisions[0]!.createdAt).toEqual(explained.event.receivedAt);
+    const { items } = await insight.eventsOf(context, explained.event.learnerId, { limit: 10 });
+    expect(items.map((event) => [event.id, event.processed])).toEqual([
+      [unconcerned, true],
+      [awarding, false],
+    ]);
+
+    // The learner's latest event is decided, but the award before it is not: a later event must wait for it.
+    const query = { learnerIds: [explained.event.learnerId], since: new Date(Date.now() - 60_000) };
+    expect(await learnersWithUndecidedEvents(database(), query)).toEqual(new Set([explained.event.learnerId]));
+    await services.automation.processor.process({ eventIds: [awarding!] });
+    // The award recorded Laurel's own badge event for the learner, decided by a job of its own.
+    for (const job of await takeJobs()) await services.automation.processor.process(job);
+    expect(await awardsOf(keepC, 'learner8@example.org')).toEqual([{ status: 'awarded' }]);
+    // Now the latest event concerns no rule again, and everything is decided: nothing to wait for.
+    await ingestion.record(context, [passingStatus(8, 'Y')]);
+    expect(await learnersWithUndecidedEvents(database(), query)).toEqual(new Set());
+  });
+
+  it("records an event older than the learner's newest for the same learner, keeping the newer contact details", async () => {
+    const { ingestion, insight } = services.automation;
+    const [newer] = eventIds(await ingestion.record(context, [passingStatus(9, 'Z')]));
+    const older = { ...passingStatus(9, 'Y'), time: new Date(Date.now() - 3_600_000).toISOString(), user: { id: '9', email: 'old-address@example.org' } };
+    const [receipt] = await ingestion.record(context, [older]);
+    expect(receipt).toMatchObject({ status: 'accepted' });
+    const learnerOf = async (eventId: string) => (await insight.decisionsOf(context, eventId)).event.learnerId;
+    expect(await learnerOf(receipt!.status === 'accepted' ? receipt!.eventId : '')).toBe(await learnerOf(newer!));
+    const { items } = await insight.findLearners(context, { source: older.source, externalId: '9', limit: 10 });
+    expect(items.map((learner) => learner.email)).toEqual(['learner9@example.org']);
   });
 
   it("counts each event once when two recordings of one learner's events run at once", async () => {

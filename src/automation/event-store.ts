@@ -25,6 +25,11 @@ export interface NewEvent {
   event: NormalizedEvent;
   causedBy?: string | null;
   depth?: number;
+  /**
+   * Given when the event concerns no active rule (`skippedWhollyByIndex`): it is recorded decided,
+   * with this count as its explanation, and no decision row.
+   */
+  skippedByIndex?: number;
 }
 
 /**
@@ -36,7 +41,7 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
   const ids = new Map<string, string>();
   const inserted = new Map<string, Date>();
   if (events.length === 0) return { ids, inserted };
-  const rows = events.map(({ learnerId, event, causedBy, depth }) => ({
+  const rows = events.map(({ learnerId, event, causedBy, depth, skippedByIndex }) => ({
     id: newId('learningEvent'),
     source: event.source,
     external_id: event.id,
@@ -46,13 +51,14 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
     event,
     caused_by: causedBy ?? null,
     depth: depth ?? 0,
+    skipped_by_index: skippedByIndex ?? null,
   }));
   // The rows travel as one JSON parameter: one short statement, parsed and planned once.
   const { rows: fresh } = await sql<{ id: string; source: string; external_id: string; received_at: Date }>`
-    insert into learning_events (id, organization_id, source, external_id, type, time, learner_id, event, caused_by, depth)
-    select id, ${organizationId}, source, external_id, type, time, learner_id, event, caused_by, depth
+    insert into learning_events (id, organization_id, source, external_id, type, time, learner_id, event, caused_by, depth, skipped_by_index)
+    select id, ${organizationId}, source, external_id, type, time, learner_id, event, caused_by, depth, skipped_by_index
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as e(id text, source text, external_id text, type text, time timestamptz, learner_id text, event jsonb, caused_by text, depth integer)
+      as e(id text, source text, external_id text, type text, time timestamptz, learner_id text, event jsonb, caused_by text, depth integer, skipped_by_index integer)
     on conflict (organization_id, source, external_id) do nothing
     returning id, source, external_id, received_at`.execute(tx);
   for (const row of fresh) {
@@ -105,8 +111,9 @@ export const orderWindowMs = 60_000;
  * Which of these learners' latest event recorded in [`since`, `before`) is not decided yet,
  * leaving out the events `excluding` names (a recording transaction's own). Only the latest is
  * looked at (one index probe per learner): events are decided in order, so when it is decided, so
- * are the ones before it. Without `before`, every event committed so far counts (the database's
- * clock at the query, not the transaction's start).
+ * are the ones before it — except events recorded decided because they concern no rule, which
+ * are passed over. Without `before`, every event committed so far counts (the database's clock at
+ * the query, not the transaction's start).
  */
 export async function learnersWithUndecidedEvents(
   db: Db,
@@ -120,6 +127,7 @@ export async function learnersWithUndecidedEvents(
     cross join lateral (
       select e.id from learning_events e
       where e.learner_id = learner.id and e.received_at >= ${query.since} and e.received_at < ${before} and e.id <> all(${query.excluding ?? []}::text[])
+        and e.skipped_by_index is null
       order by e.received_at desc, e.id desc
       limit 1
     ) as latest
@@ -165,7 +173,11 @@ export async function listLearnerEvents(
   let select = db
     .selectFrom('learning_events')
     .select(storedEventColumns)
-    .select((eb) => eb.exists(eb.selectFrom('rule_decisions').select('event_id').whereRef('rule_decisions.event_id', '=', 'learning_events.id')).as('processed'))
+    .select((eb) =>
+      eb
+        .or([eb('skipped_by_index', 'is not', null), eb.exists(eb.selectFrom('rule_decisions').select('event_id').whereRef('rule_decisions.event_id', '=', 'learning_events.id'))])
+        .as('processed'),
+    )
     .where('organization_id', '=', organizationId)
     .where('learner_id', '=', learnerId);
   if (query.after) select = select.where('id', '<', query.after);
@@ -234,14 +246,23 @@ const toDecision = (row: DecisionRow): Decision => ({
 });
 
 export async function findDecision(db: Db, eventId: string): Promise<Decision | undefined> {
-  const row = await db.selectFrom('rule_decisions').selectAll().where('event_id', '=', eventId).executeTakeFirst();
-  return row && toDecision(row);
+  return (await findDecisions(db, [eventId])).get(eventId);
 }
 
-/** The decisions taken so far for these events, by event id. */
+/**
+ * The decisions taken so far for these events, by event id: their decision rows, and for events
+ * recorded decided (they concern no rule) the decision that says so, made when they were recorded.
+ */
 export async function findDecisions(db: Db, eventIds: readonly string[]): Promise<Map<string, Decision>> {
   if (eventIds.length === 0) return new Map();
-  const rows = await db.selectFrom('rule_decisions').selectAll().where(sql<boolean>`event_id = any(${[...eventIds]})`).execute();
+  const ids = [...eventIds];
+  const { rows } = await sql<DecisionRow>`
+    select event_id, learner_id, explanation, transitions, created_at from rule_decisions where event_id = any(${ids})
+    union all
+    select id, learner_id,
+      jsonb_build_object('eventId', external_id, 'eventType', type, 'skippedByIndex', skipped_by_index, 'badgeClasses', '[]'::jsonb),
+      '[]'::jsonb, received_at
+    from learning_events where id = any(${ids}) and skipped_by_index is not null`.execute(db);
   return new Map(rows.map((row) => [row.event_id, toDecision(row)]));
 }
 

@@ -5,14 +5,14 @@ import type { NormalizedEvent } from '../events/event.js';
 import { openedxTypes } from '../events/openedx/event-types.js';
 import type { EventTypeRegistry } from '../events/registry.js';
 import { enqueue } from '../jobs/queue.js';
-import { laurelBadgeOrigin } from '../rules/index.js';
+import { laurelBadgeOrigin, skippedWhollyByIndex, type RuleIndex } from '../rules/index.js';
 import { laurelEventSource } from './badge-data.js';
 import type { EventTypeRegistries, OrganizationEventTypes } from './event-type-registries.js';
 import { appendEvents, waitingEvents, type StoredEvent } from './event-store.js';
 import { upsertLearners } from './learner-store.js';
 import { processEventsJob, type ProcessEventsPayload } from './process-events-job.js';
 import type { DecisionObserver } from './processor.js';
-import { decideWhileRecording, type RecordingDecisions } from './recording-decisions.js';
+import { decideWhileRecording } from './recording-decisions.js';
 import type { RecordingTurn } from './recording-sequence.js';
 import type { RuleIndexCache } from './rule-index-cache.js';
 import { sourceKey } from './source-keys.js';
@@ -38,8 +38,9 @@ function rejectionOf(event: NormalizedEvent, registry: EventTypeRegistry): strin
 /**
  * Records learning events. Valid events, their learners and their decisions — or the job that
  * will take them — are written in one transaction (outbox): once the caller hears `accepted`, the
- * event is durable and will be processed. Most events are decided right there
- * (`decideWhileRecording`); should that fail, they are left to the job. A
+ * event is durable and will be processed. Most events are decided right there: those that concern
+ * no active rule by being recorded so, most others by `decideWhileRecording`; should that fail,
+ * they are left to the job. A
  * second copy of an event (same source and id, in this batch or earlier) is `duplicate` and
  * changes nothing. Invalid events are `rejected` with the reason and not stored, so a corrected
  * copy can be sent with the same id. Events of types nobody registered are generic JSON: any
@@ -89,49 +90,67 @@ export class EventIngestion {
     );
     turn?.locked();
     const learnerOf = (event: NormalizedEvent) => learners.get(sourceKey(event.source, event.user.id))!;
-    const appended = await appendEvents(
-      tx,
-      organizationId,
-      valid.map((event) => ({ event, learnerId: learnerOf(event) })),
-    );
-    // Awards that waited for an e-mail are made now that one arrived, before the new events count.
-    const waiting = await waitingEvents(tx, [...new Set(valid.filter((e) => e.user.email !== undefined).map(learnerOf))]);
-    // In the order received: a learner's events are evaluated in the order the platform sent them.
-    const fresh = valid.flatMap((event): StoredEvent[] => {
-      const id = appended.ids.get(sourceKey(event.source, event.id))!;
-      const receivedAt = appended.inserted.get(id);
-      return receivedAt ? [{ id, organizationId, learnerId: learnerOf(event), receivedAt, event, causedBy: null, depth: 0 }] : [];
-    });
-    const { decided, deferred } = await this.#decide(tx, organizationId, types, fresh, waiting.map((w) => w.learnerId));
-    const eventIds = [...waiting.map((w) => w.eventId), ...deferred];
-    if (eventIds.length > 0) await enqueue(tx, processEventsJob, { eventIds } satisfies ProcessEventsPayload, { organizationId });
+    const recorded = await this.#appendAndDecide(tx, organizationId, types, valid, learnerOf);
+    if (recorded.deferred.length > 0) await enqueue(tx, processEventsJob, { eventIds: recorded.deferred } satisfies ProcessEventsPayload, { organizationId });
     await turn?.mayCommit();
-    return { ...appended, decided };
+    return recorded;
   }
 
   /**
-   * Decides what can be decided here; whatever keeps that from working leaves every event to the
-   * job (which reports what fails there), as if this had not been tried: recording the events
-   * must not depend on it.
+   * Appends the events and decides what can be decided here: events that concern no active rule
+   * are recorded decided, and most others are decided by `decideWhileRecording`. Whatever keeps
+   * that from working leaves every event to the job (which reports what fails there), as if this
+   * had not been tried: recording the events must not depend on it.
    */
-  async #decide(tx: Db, organizationId: string, types: OrganizationEventTypes, fresh: readonly StoredEvent[], busyLearners: readonly string[]): Promise<RecordingDecisions> {
-    if (fresh.length === 0) return { decided: 0, deferred: [] };
+  async #appendAndDecide(
+    tx: Db,
+    organizationId: string,
+    types: OrganizationEventTypes,
+    valid: readonly NormalizedEvent[],
+    learnerOf: (event: NormalizedEvent) => string,
+  ): Promise<Recorded> {
     await sql`savepoint deciding`.execute(tx);
     try {
       // The event types just read to validate the events: their fingerprint is not read again.
       const { index } = await this.options.rules.rulesOf(tx, organizationId, types);
-      const decisions = await decideWhileRecording(tx, index, organizationId, fresh, busyLearners);
+      const recorded = await this.#append(tx, organizationId, valid, learnerOf, index);
       await sql`release savepoint deciding`.execute(tx);
-      return decisions;
+      return recorded;
     } catch {
       await sql`rollback to savepoint deciding`.execute(tx);
-      return { decided: 0, deferred: fresh.map((stored) => stored.id) };
+      return this.#append(tx, organizationId, valid, learnerOf, undefined);
     }
+  }
+
+  /** Appends the events; with the rule index, decides what it can, and says which events are left to the job. */
+  async #append(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], learnerOf: (event: NormalizedEvent) => string, index: RuleIndex | undefined): Promise<Recorded> {
+    const events = valid.map((event) => ({ event, learnerId: learnerOf(event), skippedByIndex: index && skippedWhollyByIndex(index, event) }));
+    const appended = await appendEvents(tx, organizationId, events);
+    // Awards that waited for an e-mail are made now that one arrived, before the new events count.
+    const waiting = await waitingEvents(tx, [...new Set(valid.filter((e) => e.user.email !== undefined).map(learnerOf))]);
+    // In the order received: a learner's events are evaluated in the order the platform sent them.
+    let unconcerned = 0;
+    const fresh = events.flatMap(({ event, learnerId, skippedByIndex }): StoredEvent[] => {
+      const id = appended.ids.get(sourceKey(event.source, event.id))!;
+      const receivedAt = appended.inserted.get(id);
+      if (receivedAt === undefined) return [];
+      if (skippedByIndex !== undefined) {
+        unconcerned += 1;
+        return [];
+      }
+      return [{ id, organizationId, learnerId, receivedAt, event, causedBy: null, depth: 0 }];
+    });
+    const busy = waiting.map((w) => w.learnerId);
+    const { decided, deferred } = index ? await decideWhileRecording(tx, index, organizationId, fresh, busy) : { decided: 0, deferred: fresh.map((stored) => stored.id) };
+    return { ...appended, decided: unconcerned + decided, deferred: [...waiting.map((w) => w.eventId), ...deferred] };
   }
 }
 
 interface Recorded {
   ids: Map<string, string>;
   inserted: Map<string, Date>;
+  /** How many of the new events were decided in the recording transaction. */
   decided: number;
+  /** The events left to the `events.process` job. */
+  deferred: string[];
 }

@@ -56,7 +56,7 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
   // The rows travel as one JSON parameter: one short statement, parsed and planned once. Each row
   // stays locked until the transaction ends (it serialises recordings of one learner); taking the
   // locks in one order keeps two recordings of overlapping learners from deadlocking.
-  await sql`
+  const { rows: written } = await sql<{ id: string; source: string; external_id: string }>`
     insert into learners (id, organization_id, source, external_id, email, name, username, last_event_at)
     select id, ${organizationId}, source, external_id, email, name, username, last_event_at
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
@@ -68,8 +68,13 @@ export async function upsertLearners(tx: Db, organizationId: string, sightings: 
       username = coalesce(excluded.username, learners.username),
       last_event_at = excluded.last_event_at,
       updated_at = now()
-    where excluded.last_event_at > learners.last_event_at`.execute(tx);
-  return idsBySourceKey(tx, 'learners', organizationId, [...newest.values()]);
+    where excluded.last_event_at > learners.last_event_at
+    returning id, source, external_id`.execute(tx);
+  const ids = new Map(written.map((row) => [sourceKey(row.source, row.external_id), row.id]));
+  // Learners whose newest event is older than one seen before are locked but not returned.
+  const unchanged = [...newest.values()].filter((s) => !ids.has(sourceKey(s.source, s.externalId)));
+  for (const [key, id] of await idsBySourceKey(tx, 'learners', organizationId, unchanged)) ids.set(key, id);
+  return ids;
 }
 
 type LearnerRow = Selectable<LearnersTable>;

@@ -282,6 +282,8 @@ export interface LearningEventsTable {
   received_at: Timestamp;
   caused_by: string | null;
   depth: Generated<number>;
+  /** Set on an event decided as recorded because it concerns no active rule (migration 0011). */
+  skipped_by_index: number | null;
 }
 
 export interface EventTypesTable {

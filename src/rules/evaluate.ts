@@ -60,6 +60,16 @@ function candidatesOf(index: RuleIndex, event: NormalizedEvent, explainAll: bool
 
 const byOrder = (a: CompiledEntry, b: CompiledEntry) => a.order - b.order;
 
+/**
+ * When the index rules out every requirement and penalty for the event, how many it ruled out:
+ * the event then concerns no active rule whatever the learner's states, and that count is its
+ * whole explanation (see `evaluateEvent`). Undefined when some may match.
+ */
+export function skippedWhollyByIndex(index: RuleIndex, event: NormalizedEvent): number | undefined {
+  const { entries, skipped } = candidatesOf(index, event, false);
+  return entries.length === 0 ? skipped : undefined;
+}
+
 /** Working copy of one state, copied only when something changes. */
 class Draft {
   fulfilled: Set<string>;

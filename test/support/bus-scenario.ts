@@ -65,6 +65,7 @@ export function busWorkerEnv(databaseUrl: string, busUrl: string, prefix: string
 /** What the LMS's events led to (Laurel also records its own badge events, which are left out here). */
 export interface BusCounts {
   events: number;
+  /** LMS events decided: with a decision row, or recorded decided (they concern no rule). */
   decisions: number;
   awards: number;
   /** Jobs not finished yet (pending or running) and jobs that failed for good. */
@@ -75,7 +76,8 @@ export interface BusCounts {
 export async function busCounts(db: Db): Promise<BusCounts> {
   const { rows } = await sql<BusCounts>`
     select (select count(*) from learning_events where source = ${lmsSource})::int as events,
-           (select count(*) from rule_decisions d join learning_events e on e.id = d.event_id where e.source = ${lmsSource})::int as decisions,
+           (select count(*) from learning_events e where e.source = ${lmsSource}
+              and (e.skipped_by_index is not null or exists (select 1 from rule_decisions d where d.event_id = e.id)))::int as decisions,
            (select count(*) from awards)::int as awards,
            (select count(*) from jobs where status in ('pending', 'running'))::int as "unfinishedJobs",
            (select count(*) from jobs where status = 'failed')::int as "failedJobs"`.execute(db);

@@ -9,6 +9,7 @@ import * as awardNotifications from './0007-award-notifications.js';
 import * as learnerEventOrder from './0008-learner-event-order.js';
 import * as learnerScopedKeys from './0009-learner-scoped-keys.js';
 import * as learnerUpdatesInPlace from './0010-learner-updates-in-place.js';
+import * as unconcernedEvents from './0011-unconcerned-events.js';
 
 /**
  * Every migration, in order. Listed statically (not discovered on disk) so the same list works
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-learner-event-order': learnerEventOrder,
   '0009-learner-scoped-keys': learnerScopedKeys,
   '0010-learner-updates-in-place': learnerUpdatesInPlace,
+  '0011-unconcerned-events': unconcernedEvents,
 };
