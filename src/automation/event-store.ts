@@ -279,6 +279,12 @@ export async function lockTransitions(tx: Db, eventId: string): Promise<DecidedT
 /** Events of these learners whose decision has an award waiting for the learner's e-mail, oldest first. */
 export async function waitingEvents(db: Db, learnerIds: readonly string[]): Promise<{ eventId: string; learnerId: string }[]> {
   if (learnerIds.length === 0) return [];
-  const rows = await db.selectFrom('rule_decisions').select(['event_id', 'learner_id']).where('learner_id', 'in', learnerIds).where('waiting', '=', true).orderBy('event_id').execute();
+  const rows = await db
+    .selectFrom('rule_decisions')
+    .select(['event_id', 'learner_id'])
+    // `waiting` written out, not bound, so even a generic plan can use the partial index on it.
+    .where(sql<boolean>`waiting and learner_id = any(${[...learnerIds]})`)
+    .orderBy('event_id')
+    .execute();
   return rows.map((row) => ({ eventId: row.event_id, learnerId: row.learner_id }));
 }

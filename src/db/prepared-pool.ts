@@ -9,6 +9,20 @@ const maxPreparedPerConnection = 500;
 
 const prepared = new WeakMap<pg.PoolClient, Set<string>>();
 
+/** Statement names by text, so a query run again is not hashed again; emptied when it reaches this size. */
+const namesBySql = new Map<string, string>();
+const maxNamesRemembered = 2_000;
+
+function statementName(sql: string): string {
+  let name = namesBySql.get(sql);
+  if (name === undefined) {
+    name = `k${createHash('sha1').update(sql).digest('base64url')}`;
+    if (namesBySql.size >= maxNamesRemembered) namesBySql.clear();
+    namesBySql.set(sql, name);
+  }
+  return name;
+}
+
 /**
  * Runs Kysely's queries as named prepared statements, named by a hash of their text, so
  * PostgreSQL parses and plans each query shape once per connection instead of on every call —
@@ -27,7 +41,7 @@ export class PreparedStatementPool implements PostgresPool {
     return {
       query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> {
         if (sql.length > maxPreparedLength) return client.query(sql, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>;
-        const name = `k${createHash('sha1').update(sql).digest('base64url')}`;
+        const name = statementName(sql);
         if (!known.has(name)) {
           if (known.size >= maxPreparedPerConnection) return client.query(sql, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>;
           known.add(name);
