@@ -40,11 +40,10 @@ function rejectionOf(event: NormalizedEvent, registry: EventTypeRegistry): strin
  * will take them — are written in one transaction (outbox): once the caller hears `accepted`, the
  * event is durable and will be processed. Most events are decided right there: those that concern
  * no active rule by being recorded so, most others by `decideWhileRecording`; should that fail,
- * they are left to the job. A
- * second copy of an event (same source and id, in this batch or earlier) is `duplicate` and
- * changes nothing. Invalid events are `rejected` with the reason and not stored, so a corrected
- * copy can be sent with the same id. Events of types nobody registered are generic JSON: any
- * object is accepted.
+ * they are left to the job. A second copy of an event (same source and id, in this batch or
+ * earlier) is `duplicate` and changes nothing. Invalid events are `rejected` with the reason and
+ * not stored, so a corrected copy can be sent with the same id. Events of types nobody registered
+ * are generic JSON: any object is accepted.
  */
 export class EventIngestion {
   constructor(private readonly options: { db: Db; registries: EventTypeRegistries; rules: RuleIndexCache; observer?: DecisionObserver }) {}
@@ -113,17 +112,17 @@ export class EventIngestion {
     try {
       // The event types just read to validate the events: their fingerprint is not read again.
       const { index } = await this.options.rules.rulesOf(tx, organizationId, types);
-      const recorded = await this.#append(tx, organizationId, valid, learnerOf, index);
+      const recorded = await this.#appendWithRules(tx, organizationId, valid, learnerOf, index);
       await sql`release savepoint deciding`.execute(tx);
       return recorded;
     } catch {
       await sql`rollback to savepoint deciding`.execute(tx);
-      return this.#append(tx, organizationId, valid, learnerOf, undefined);
+      return this.#appendWithRules(tx, organizationId, valid, learnerOf, undefined);
     }
   }
 
-  /** Appends the events; with the rule index, decides what it can, and says which events are left to the job. */
-  async #append(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], learnerOf: (event: NormalizedEvent) => string, index: RuleIndex | undefined): Promise<Recorded> {
+  /** Appends the events; with the rule index, decides what it can. Without, leaves every new event to the job. */
+  async #appendWithRules(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], learnerOf: (event: NormalizedEvent) => string, index: RuleIndex | undefined): Promise<Recorded> {
     const events = valid.map((event) => ({ event, learnerId: learnerOf(event), skippedByIndex: index && skippedWhollyByIndex(index, event) }));
     const appended = await appendEvents(tx, organizationId, events);
     // Awards that waited for an e-mail are made now that one arrived, before the new events count.

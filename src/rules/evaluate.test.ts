@@ -4,7 +4,7 @@ import { openedxTypes } from '../events/openedx/event-types.js';
 import { createEventTypeRegistry } from '../events/registry.js';
 import { badgeDependency, badgeDependencyPenalty, evaluateWithDependencies, laurelBadgeOrigin } from './badge-dependency.js';
 import { compileRuleIndex } from './compile.js';
-import { applyChanges, evaluateEvent, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
+import { applyChanges, evaluateEvent, skippedWhollyByIndex, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 import type { BadgeClassRules, LearnerStates, Penalty, Requirement } from './model.js';
 import { progressOf } from './progress.js';
 
@@ -344,6 +344,18 @@ describe('beyond upstream: count, window, typed operators, meta-badges', () => {
     states = second.states;
     const third = evaluateWithDependencies(index, states, passing(course('1'), false), eventFor);
     expect(kinds(third.steps)).toEqual(['revoke:bc_a', 'revoke:bc_c']);
+  });
+
+  it('tells from the event alone when the index rules out every requirement and penalty, and how many', () => {
+    const rules = Array.from({ length: 10 }, (_, i) => badge([passed(`r${i}`, String(i))], [], false, `bc_${i}`));
+    const index = compileRuleIndex(rules, registry);
+    const elsewhere = passing(course('elsewhere'), true);
+    expect(skippedWhollyByIndex(index, elsewhere)).toBe(10);
+    // The same explanation the evaluation gives, whatever the learner's states.
+    const awarded = feed(rules, [passing(course('4'), true)]).states;
+    expect(evaluateEvent(index, awarded, elsewhere)).toEqual({ changed: [], transitions: [], explanation: { eventId: elsewhere.id, eventType: PASSING, skippedByIndex: 10, badgeClasses: [] } });
+    expect(skippedWhollyByIndex(index, passing(course('4'), false))).toBeUndefined();
+    expect(skippedWhollyByIndex(index, { ...elsewhere, type: GRADE })).toBe(0);
   });
 
   it('evaluates only the requirements the index cannot rule out, and explains the rest as skipped', () => {
