@@ -1,4 +1,4 @@
-import { evaluateEvent, maxBadgeChainDepth, type EvaluationResult, type LearnerStates, type RuleIndex } from '../rules/index.js';
+import { evaluateEvent, explanationWithoutMatches, maxBadgeChainDepth, type EvaluationResult, type LearnerStates, type RuleIndex } from '../rules/index.js';
 import type { Decision, DecisionExplanation, StoredEvent } from './event-store.js';
 import type { StoredState } from './learner-store.js';
 
@@ -15,7 +15,7 @@ export type Evaluation = Omit<EvaluationResult, 'explanation'> & { explanation: 
 export function evaluateStoredEvent(index: RuleIndex, stored: StoredEvent, previous: ReadonlyMap<string, StoredState>): Evaluation {
   if (stored.depth > maxBadgeChainDepth) {
     const halted = `not evaluated: ${stored.depth} badge events in a row lead here from a learning event, more than ${maxBadgeChainDepth}; badge classes probably depend on each other in a cycle`;
-    return { explanation: { eventId: stored.event.id, eventType: stored.event.type, skippedByIndex: 0, badgeClasses: [], halted }, transitions: [], changed: [] };
+    return { explanation: { ...explanationWithoutMatches(stored.event, 0), halted }, transitions: [], changed: [] };
   }
   const states: LearnerStates = Object.fromEntries([...previous].map(([badgeClassId, s]) => [badgeClassId, s.state]));
   return evaluateEvent(index, states, stored.event);

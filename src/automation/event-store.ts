@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { LearningEventsTable, RuleDecisionsTable } from '../db/schema.js';
 import type { NormalizedEvent } from '../events/event.js';
 import { newId } from '../kernel/ids.js';
-import type { EventExplanation, TransitionKind } from '../rules/index.js';
+import { explanationWithoutMatches, type EventExplanation, type TransitionKind } from '../rules/index.js';
 import { processEventsIdsField, processEventsJob } from './process-events-job.js';
 import { idsBySourceKey, sourceKey } from './source-keys.js';
 
@@ -163,6 +163,13 @@ export async function learnersWithQueuedEvents(
   return row && row.jobs <= query.maxJobs ? new Set(row.learners) : undefined;
 }
 
+/**
+ * Whether the event under `alias` (a `learning_events` row) is decided: recorded decided because it
+ * concerns no rule, or with its decision row.
+ */
+export const isDecided = (alias: string) =>
+  sql<boolean>`(${sql.ref(alias)}.skipped_by_index is not null or exists (select 1 from rule_decisions d where d.event_id = ${sql.ref(alias)}.id))`;
+
 /** A learner's events, newest first, each with whether it has been evaluated; `after` is the last id of the previous page. */
 export async function listLearnerEvents(
   db: Db,
@@ -173,11 +180,7 @@ export async function listLearnerEvents(
   let select = db
     .selectFrom('learning_events')
     .select(storedEventColumns)
-    .select((eb) =>
-      eb
-        .or([eb('skipped_by_index', 'is not', null), eb.exists(eb.selectFrom('rule_decisions').select('event_id').whereRef('rule_decisions.event_id', '=', 'learning_events.id'))])
-        .as('processed'),
-    )
+    .select(isDecided('learning_events').as('processed'))
     .where('organization_id', '=', organizationId)
     .where('learner_id', '=', learnerId);
   if (query.after) select = select.where('id', '<', query.after);
@@ -245,6 +248,20 @@ const toDecision = (row: DecisionRow): Decision => ({
   createdAt: row.created_at,
 });
 
+/** A decision row, or (`skipped_by_index` set) an event recorded decided: no rule concerned it. */
+type DecisionOrUnconcernedRow = DecisionRow & { skipped_by_index: number | null; external_id: string | null; type: string | null };
+
+const decisionOf = (row: DecisionOrUnconcernedRow): Decision =>
+  row.skipped_by_index === null
+    ? toDecision(row)
+    : {
+        eventId: row.event_id,
+        learnerId: row.learner_id,
+        explanation: explanationWithoutMatches({ id: row.external_id!, type: row.type! }, row.skipped_by_index),
+        transitions: [],
+        createdAt: row.created_at,
+      };
+
 export async function findDecision(db: Db, eventId: string): Promise<Decision | undefined> {
   return (await findDecisions(db, [eventId])).get(eventId);
 }
@@ -256,14 +273,13 @@ export async function findDecision(db: Db, eventId: string): Promise<Decision | 
 export async function findDecisions(db: Db, eventIds: readonly string[]): Promise<Map<string, Decision>> {
   if (eventIds.length === 0) return new Map();
   const ids = [...eventIds];
-  const { rows } = await sql<DecisionRow>`
-    select event_id, learner_id, explanation, transitions, created_at from rule_decisions where event_id = any(${ids})
+  const { rows } = await sql<DecisionOrUnconcernedRow>`
+    select event_id, learner_id, explanation, transitions, created_at, null::integer as skipped_by_index, null as external_id, null as type
+    from rule_decisions where event_id = any(${ids})
     union all
-    select id, learner_id,
-      jsonb_build_object('eventId', external_id, 'eventType', type, 'skippedByIndex', skipped_by_index, 'badgeClasses', '[]'::jsonb),
-      '[]'::jsonb, received_at
+    select id, learner_id, null, null, received_at, skipped_by_index, external_id, type
     from learning_events where id = any(${ids}) and skipped_by_index is not null`.execute(db);
-  return new Map(rows.map((row) => [row.event_id, toDecision(row)]));
+  return new Map(rows.map((row) => [row.event_id, decisionOf(row)]));
 }
 
 export async function saveTransitions(tx: Db, eventId: string, transitions: readonly DecidedTransition[]): Promise<void> {

@@ -128,20 +128,16 @@ export class EventIngestion {
     // Awards that waited for an e-mail are made now that one arrived, before the new events count.
     const waiting = await waitingEvents(tx, [...new Set(valid.filter((e) => e.user.email !== undefined).map(learnerOf))]);
     // In the order received: a learner's events are evaluated in the order the platform sent them.
-    let unconcerned = 0;
-    const fresh = events.flatMap(({ event, learnerId, skippedByIndex }): StoredEvent[] => {
+    const added = events.flatMap(({ event, learnerId, skippedByIndex }) => {
       const id = appended.ids.get(sourceKey(event.source, event.id))!;
       const receivedAt = appended.inserted.get(id);
-      if (receivedAt === undefined) return [];
-      if (skippedByIndex !== undefined) {
-        unconcerned += 1;
-        return [];
-      }
-      return [{ id, organizationId, learnerId, receivedAt, event, causedBy: null, depth: 0 }];
+      return receivedAt ? [{ stored: { id, organizationId, learnerId, receivedAt, event, causedBy: null, depth: 0 } satisfies StoredEvent, skippedByIndex }] : [];
     });
+    // Those that concern no rule were recorded decided.
+    const fresh = added.filter((a) => a.skippedByIndex === undefined).map((a) => a.stored);
     const busy = waiting.map((w) => w.learnerId);
     const { decided, deferred } = index ? await decideWhileRecording(tx, index, organizationId, fresh, busy) : { decided: 0, deferred: fresh.map((stored) => stored.id) };
-    return { ...appended, decided: unconcerned + decided, deferred: [...waiting.map((w) => w.eventId), ...deferred] };
+    return { ...appended, decided: added.length - fresh.length + decided, deferred: [...waiting.map((w) => w.eventId), ...deferred] };
   }
 }
 

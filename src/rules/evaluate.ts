@@ -60,10 +60,15 @@ function candidatesOf(index: RuleIndex, event: NormalizedEvent, explainAll: bool
 
 const byOrder = (a: CompiledEntry, b: CompiledEntry) => a.order - b.order;
 
+/** The explanation of an event no requirement or penalty matched: `skippedByIndex` were ruled out by the index. */
+export function explanationWithoutMatches(event: Pick<NormalizedEvent, 'id' | 'type'>, skippedByIndex: number): EventExplanation {
+  return { eventId: event.id, eventType: event.type, skippedByIndex, badgeClasses: [] };
+}
+
 /**
  * When the index rules out every requirement and penalty for the event, how many it ruled out:
  * the event then concerns no active rule whatever the learner's states, and that count is its
- * whole explanation (see `evaluateEvent`). Undefined when some may match.
+ * whole explanation (`explanationWithoutMatches`). Undefined when some may match.
  */
 export function skippedWhollyByIndex(index: RuleIndex, event: NormalizedEvent): number | undefined {
   const { entries, skipped } = candidatesOf(index, event, false);
@@ -212,7 +217,7 @@ function evaluateBadgeClass(
  */
 export function evaluateEvent(index: RuleIndex, states: LearnerStates, event: NormalizedEvent, options: EvaluateOptions = {}): EvaluationResult {
   const { entries, skipped } = candidatesOf(index, event, options.explain === 'all');
-  const explanation: EventExplanation = { eventId: event.id, eventType: event.type, skippedByIndex: skipped, badgeClasses: [] };
+  const explanation = explanationWithoutMatches(event, skipped);
   const changed: LearnerBadgeState[] = [];
   const transitions: Transition[] = [];
   const eventTime = eventTimeOf(event, entries);

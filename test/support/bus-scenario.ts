@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
+import { isDecided } from '../../src/automation/event-store.js';
 import type { Db } from '../../src/db/database.js';
 import { openedxTypes } from '../../src/events/openedx/event-types.js';
 import { decodeMessage } from '../../src/events/openedx/wire.js';
@@ -76,8 +77,7 @@ export interface BusCounts {
 export async function busCounts(db: Db): Promise<BusCounts> {
   const { rows } = await sql<BusCounts>`
     select (select count(*) from learning_events where source = ${lmsSource})::int as events,
-           (select count(*) from learning_events e where e.source = ${lmsSource}
-              and (e.skipped_by_index is not null or exists (select 1 from rule_decisions d where d.event_id = e.id)))::int as decisions,
+           (select count(*) from learning_events e where e.source = ${lmsSource} and ${isDecided('e')})::int as decisions,
            (select count(*) from awards)::int as awards,
            (select count(*) from jobs where status in ('pending', 'running'))::int as "unfinishedJobs",
            (select count(*) from jobs where status = 'failed')::int as "failedJobs"`.execute(db);
