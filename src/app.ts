@@ -85,8 +85,9 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
   const clock = options.clock ?? systemClock;
   const catalog = createCatalog({ db, secret, publicUrl: config.publicUrl, clock, resolveIssuingBackend });
   const providers = createProviders({ db, secret, clock, issuing: () => issuing });
-  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts, mail: config.mail, awardListeners: [providers.deliveries.listener, new BadgeEventLog({ publicUrl: config.publicUrl })] });
   const metrics = new Metrics(() => queueStats(db));
+  const badgeEvents = new BadgeEventLog({ publicUrl: config.publicUrl, rulesOf: (tx, organizationId) => automation.rules.rulesOf(tx, organizationId), observer: metrics });
+  const issuing = createIssuing({ db, publicUrl: config.publicUrl, clock, catalog, verifyFetchHosts: config.verifyFetchHosts, mail: config.mail, awardListeners: [providers.deliveries.listener, badgeEvents] });
   const onTransition = config.eventBus && badgeEventOutbox(config.eventBus.organizationId);
   const automation = createAutomation({ db, clock, registry: createEventTypeRegistry(), awards: issuing.awards, observer: metrics, onTransition });
   return {

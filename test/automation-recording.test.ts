@@ -123,12 +123,29 @@ describeEachDatabase('events decided as they are recorded', (database) => {
     const query = { learnerIds: [explained.event.learnerId], since: new Date(Date.now() - 60_000) };
     expect(await learnersWithUndecidedEvents(database(), query)).toEqual(new Set([explained.event.learnerId]));
     await services.automation.processor.process({ eventIds: [awarding!] });
-    // The award recorded Laurel's own badge event for the learner, decided by a job of its own.
-    for (const job of await takeJobs()) await services.automation.processor.process(job);
     expect(await awardsOf(keepC, 'learner8@example.org')).toEqual([{ status: 'awarded' }]);
-    // Now the latest event concerns no rule again, and everything is decided: nothing to wait for.
+    // The award recorded Laurel's own badge event for the learner, which no rule concerns either.
+    // Now the latest events concern no rule, and everything is decided: nothing to wait for.
     await ingestion.record(context, [passingStatus(8, 'Y')]);
     expect(await learnersWithUndecidedEvents(database(), query)).toEqual(new Set());
+  });
+
+  it('records the badge event of an award decided, with no job, when no rule concerns badge events', async () => {
+    await takeJobs();
+    const { ingestion, insight, processor } = services.automation;
+    const [awarding] = eventIds(await ingestion.record(context, [passingStatus(9, 'C')]));
+    expect(await takeJobs()).toEqual([{ eventIds: [awarding] }]);
+    await processor.process({ eventIds: [awarding!] });
+    expect(await awardsOf(keepC, 'learner9@example.org')).toEqual([{ status: 'awarded' }]);
+    expect(await takeJobs()).toEqual([]);
+
+    const badgeEvent = await database().selectFrom('learning_events').select('id').where('caused_by', '=', awarding!).executeTakeFirstOrThrow();
+    const explained = await insight.decisionsOf(context, badgeEvent.id);
+    expect(explained).toMatchObject({
+      event: { event: { type: openedxTypes.badgeAwarded, user: { id: '9' } } },
+      status: 'processed',
+      decisions: [{ transitions: [], explanation: { badgeClasses: [], skippedByIndex: 0 } }],
+    });
   });
 
   it("records an event older than the learner's newest for the same learner, keeping the newer contact details", async () => {

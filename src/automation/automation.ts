@@ -23,6 +23,8 @@ export interface Automation {
   ingestion: EventIngestion;
   insight: AutomationInsight;
   processor: EventProcessor;
+  /** Compiled rule indexes per organisation, shared by everything that decides events. */
+  rules: RuleIndexCache;
   jobHandlers: Record<string, JobHandler>;
 }
 
@@ -45,6 +47,7 @@ export function createAutomation(options: {
     ingestion: new EventIngestion({ db, registries, rules, observer }),
     insight: new AutomationInsight({ db, rules }),
     processor,
+    rules,
     jobHandlers: { [processEventsJob]: (job) => processor.process(job.payload as ProcessEventsPayload) },
   };
 }

@@ -6,10 +6,14 @@ import type { Db } from '../db/database.js';
 import type { EventUser, NormalizedEvent } from '../events/event.js';
 import { openedxTypes } from '../events/openedx/event-types.js';
 import { enqueue } from '../jobs/queue.js';
+import { skippedWhollyByIndex } from '../rules/index.js';
 import { badgeDataOf, laurelEventSource, lmsUserId, type BadgeTemplate } from './badge-data.js';
 import { appendEvents, type NewEvent } from './event-store.js';
 import { processEventsJob, type ProcessEventsPayload } from './process-events-job.js';
 import { findLearner, learnersByEmail, upsertLearners, type Learner } from './learner-store.js';
+import type { DecisionObserver } from './processor.js';
+import type { CompiledRules } from './rule-index-cache.js';
+import { sourceKey } from './source-keys.js';
 
 /** The learning event whose processing makes an award or revocation (the rules at work). */
 export interface BadgeEventCause {
@@ -74,16 +78,25 @@ async function learnersOf(tx: Db, organizationId: string, awards: readonly Award
   );
 }
 
+export interface BadgeEventLogOptions {
+  publicUrl: string;
+  /** The organisation's active rules (the rules engine's cache; bound late, as it is built after the award service). */
+  rulesOf: (db: Db, organizationId: string) => Promise<CompiledRules>;
+  observer?: DecisionObserver;
+}
+
 /**
  * Records Laurel's own awards and revocations — by the rules, by hand, by bulk issue — as
  * `org.openedx.learning.badge.awarded.v1` / `…revoked.v1` events in the organisation's event log,
- * with the job that evaluates them, in the transaction that makes the change (outbox): so badge
- * classes can require other badges (meta-badges, pathways). Each event carries openedx-events
- * `BadgeData` (`template.uuid` the badge class id, `template.origin` `laurel`) and its place in
- * the chain of badge events, which the processor bounds.
+ * in the transaction that makes the change (outbox): so badge classes can require other badges
+ * (meta-badges, pathways). Each event carries openedx-events `BadgeData` (`template.uuid` the badge
+ * class id, `template.origin` `laurel`) and its place in the chain of badge events, which the
+ * processor bounds. As with events from outside, one that no active rule concerns (the rule index
+ * tells from the event alone) is recorded decided; the others get the job that evaluates them.
+ * Without meta-badges that is every one, and an award costs no second job.
  */
 export class BadgeEventLog implements AwardListener {
-  constructor(private readonly options: { publicUrl: string }) {}
+  constructor(private readonly options: BadgeEventLogOptions) {}
 
   async awarded(tx: Db, awards: readonly AwardRecord[], badgeClass: { version: BadgeTemplate }): Promise<void> {
     await this.#record(tx, 'awarded', awards, badgeClass.version);
@@ -99,17 +112,22 @@ export class BadgeEventLog implements AwardListener {
     const organizationId = awards[0]?.organizationId;
     if (organizationId === undefined) return;
     const cause = causes.getStore();
-    const learnersByAward = await learnersOf(tx, organizationId, awards, cause);
+    const [learnersByAward, { index }] = await Promise.all([learnersOf(tx, organizationId, awards, cause), this.options.rulesOf(tx, organizationId)]);
     const events: NewEvent[] = awards.flatMap((award) =>
-      (learnersByAward.get(award.id) ?? []).map((learner) => ({
-        learnerId: learner.id,
-        event: this.#event(kind, award, learner, template),
-        causedBy: cause?.eventId ?? null,
-        depth: (cause?.depth ?? 0) + 1,
-      })),
+      (learnersByAward.get(award.id) ?? []).map((learner) => {
+        const event = this.#event(kind, award, learner, template);
+        return { learnerId: learner.id, event, causedBy: cause?.eventId ?? null, depth: (cause?.depth ?? 0) + 1, skippedByIndex: skippedWhollyByIndex(index, event) };
+      }),
     );
-    const { inserted } = await appendEvents(tx, organizationId, events);
-    if (inserted.size > 0) await enqueue(tx, processEventsJob, { eventIds: [...inserted.keys()] } satisfies ProcessEventsPayload, { organizationId });
+    const { ids, inserted } = await appendEvents(tx, organizationId, events);
+    const added = events.flatMap(({ event, skippedByIndex }) => {
+      const id = ids.get(sourceKey(event.source, event.id))!;
+      return inserted.has(id) ? [{ id, skippedByIndex }] : [];
+    });
+    const toEvaluate = added.filter((one) => one.skippedByIndex === undefined).map((one) => one.id);
+    if (toEvaluate.length > 0) await enqueue(tx, processEventsJob, { eventIds: toEvaluate } satisfies ProcessEventsPayload, { organizationId });
+    // Counted before the change commits: an award rolled back after this (rarely: a conflict) counts once too many.
+    for (let n = toEvaluate.length; n < added.length; n++) this.options.observer?.eventDecided([]);
   }
 
   #event(kind: Kind, award: AwardRecord, learner: Learner, template: BadgeTemplate): NormalizedEvent {
