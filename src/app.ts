@@ -101,7 +101,7 @@ export function createServices(options: Pick<LaurelOptions, 'config' | 'db' | 's
     automation,
     providers,
     openedxBus: config.eventBus
-      ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, catalog: issuing.catalog, publicUrl: config.publicUrl, observer: metrics })
+      ? createOpenedxBus({ config: config.eventBus, db, ingestion: automation.ingestion, awards: issuing.awards, publicUrl: config.publicUrl, observer: metrics })
       : null,
   };
 }

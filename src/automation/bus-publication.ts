@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { systemContext } from '../auth/principal.js';
-import type { IssuingCatalog } from '../awards/ports.js';
 import type { AwardService } from '../awards/service.js';
+import { findVersion } from '../catalog/badge-classes/store.js';
 import type { Db } from '../db/database.js';
 import { publishBadgeEvent, type ProducerOptions } from '../events/openedx/producer.js';
 import { PermanentJobError } from '../jobs/errors.js';
@@ -44,7 +44,6 @@ export function badgeEventOutbox(organizationId: string): TransitionListener {
 export interface BadgeEventPublisherOptions {
   db: Db;
   awards: AwardService;
-  catalog: IssuingCatalog;
   publicUrl: string;
   redis: () => Promise<Redis>;
   producer: ProducerOptions;
@@ -68,9 +67,9 @@ export function badgeEventPublisher(options: BadgeEventPublisherOptions): JobHan
     }
     const time = payload.kind === 'awarded' ? award.issuedOn : award.revokedAt;
     if (time === null) throw new PermanentJobError(`award ${award.id} is not revoked, so its revocation cannot be published`);
-    const template = await options.catalog.badgeClassVersion(award.badgeClassId, award.badgeClassVersion);
-    if (!template) throw new PermanentJobError(`badge class ${award.badgeClassId} version ${award.badgeClassVersion} of award ${award.id} not found`);
-    const badge = badgeDataOf({ award, userId, username: learner.username, template: template.version, publicUrl: options.publicUrl });
+    const version = await findVersion(options.db, award.badgeClassId, award.badgeClassVersion);
+    if (!version) throw new PermanentJobError(`badge class ${award.badgeClassId} version ${award.badgeClassVersion} of award ${award.id} not found`);
+    const badge = badgeDataOf({ award, userId, username: learner.username, template: version, publicUrl: options.publicUrl });
     await publishBadgeEvent(await options.redis(), options.producer, { kind: payload.kind, id: payload.eventId, time, badge });
   };
 }

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { IssuingCatalog } from '../awards/ports.js';
 import type { AwardService } from '../awards/service.js';
 import type { EventBusConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -47,7 +46,6 @@ export function createOpenedxBus(options: {
   db: Db;
   ingestion: EventIngestion;
   awards: AwardService;
-  catalog: IssuingCatalog;
   publicUrl: string;
   observer?: BusRejectionObserver;
 }): OpenedxBus {
@@ -70,7 +68,6 @@ export function createOpenedxBus(options: {
       [publishBadgeEventJob]: badgeEventPublisher({
         db: options.db,
         awards: options.awards,
-        catalog: options.catalog,
         publicUrl: options.publicUrl,
         redis,
         producer: { stream, source: laurelSource, sourcehost: hostname(), sourcelib: `laurel/${version}`, maxLen: config.maxLen },

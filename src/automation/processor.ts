@@ -220,10 +220,14 @@ export class EventProcessor {
   /**
    * The event's learner, or undefined after `wait` recorded (in its transaction) that the learner
    * has no e-mail yet. The row is locked there: an event bringing the e-mail either committed
-   * before (and is seen) or finds the decision waiting once this commits.
+   * before (and is seen) or finds the decision waiting once this commits. An e-mail once known
+   * stays (an event without one keeps it), so a learner read with one needs no lock: nearly every
+   * award takes that path, without a transaction or waiting for a recording of the learner.
    */
   async #learnerWithEmail(stored: StoredEvent, wait: (tx: Db, note: string) => Promise<void>): Promise<(Learner & { email: string }) | undefined> {
     const { db } = this.options;
+    const seen = await findLearner(db, stored.organizationId, stored.learnerId);
+    if (seen && seen.email !== null) return { ...seen, email: seen.email };
     return inTransaction(db, async (tx) => {
       const learner = await findLearner(tx, stored.organizationId, stored.learnerId, 'share');
       if (!learner) throw new Error(`learner ${stored.learnerId} of event ${stored.id} not found`);
