@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { EventUser, NormalizedEvent } from '../events/event.js';
 import { openedxTypes } from '../events/openedx/event-types.js';
 import { enqueue } from '../jobs/queue.js';
-import { skippedWhollyByIndex } from '../rules/index.js';
+import { skippedWhollyByIndex, type RuleIndex } from '../rules/index.js';
 import { badgeDataOf, laurelEventSource, lmsUserId, type BadgeTemplate } from './badge-data.js';
 import { appendEvents, type NewEvent } from './event-store.js';
 import { processEventsJob, type ProcessEventsPayload } from './process-events-job.js';
@@ -112,11 +112,11 @@ export class BadgeEventLog implements AwardListener {
     const organizationId = awards[0]?.organizationId;
     if (organizationId === undefined) return;
     const cause = causes.getStore();
-    const [learnersByAward, { index }] = await Promise.all([learnersOf(tx, organizationId, awards, cause), this.options.rulesOf(tx, organizationId)]);
+    const [learnersByAward, index] = await Promise.all([learnersOf(tx, organizationId, awards, cause), this.#ruleIndex(tx, organizationId)]);
     const events: NewEvent[] = awards.flatMap((award) =>
       (learnersByAward.get(award.id) ?? []).map((learner) => {
         const event = this.#event(kind, award, learner, template);
-        return { learnerId: learner.id, event, causedBy: cause?.eventId ?? null, depth: (cause?.depth ?? 0) + 1, skippedByIndex: skippedWhollyByIndex(index, event) };
+        return { learnerId: learner.id, event, causedBy: cause?.eventId ?? null, depth: (cause?.depth ?? 0) + 1, skippedByIndex: index && skippedWhollyByIndex(index, event) };
       }),
     );
     const { ids, inserted } = await appendEvents(tx, organizationId, events);
@@ -128,6 +128,19 @@ export class BadgeEventLog implements AwardListener {
     if (toEvaluate.length > 0) await enqueue(tx, processEventsJob, { eventIds: toEvaluate } satisfies ProcessEventsPayload, { organizationId });
     // Counted before the change commits: an award rolled back after this (rarely: a conflict) counts once too many.
     for (let n = toEvaluate.length; n < added.length; n++) this.options.observer?.eventDecided([]);
+  }
+
+  /**
+   * The organisation's rule index, or undefined when the rules cannot be compiled: awarding must not
+   * depend on them, so the badge events then go to the job, which reports what fails. (A database
+   * error here has aborted the transaction all the same: the award then fails, as on any other.)
+   */
+  async #ruleIndex(tx: Db, organizationId: string): Promise<RuleIndex | undefined> {
+    try {
+      return (await this.options.rulesOf(tx, organizationId)).index;
+    } catch {
+      return undefined;
+    }
   }
 
   #event(kind: Kind, award: AwardRecord, learner: Learner, template: BadgeTemplate): NormalizedEvent {
