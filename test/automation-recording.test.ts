@@ -133,16 +133,20 @@ describeEachDatabase('events decided as they are recorded', (database) => {
   it('records the badge event of an award decided, with no job, when no rule concerns badge events', async () => {
     await takeJobs();
     const { ingestion, insight, processor } = services.automation;
-    const [awarding] = eventIds(await ingestion.record(context, [passingStatus(9, 'C')]));
+    const [awarding] = eventIds(await ingestion.record(context, [passingStatus(10, 'C')]));
     expect(await takeJobs()).toEqual([{ eventIds: [awarding] }]);
+    const decidedSoFar = async () => (await services.metrics.eventsProcessed.get()).values[0]?.value ?? 0;
+    const before = await decidedSoFar();
     await processor.process({ eventIds: [awarding!] });
-    expect(await awardsOf(keepC, 'learner9@example.org')).toEqual([{ status: 'awarded' }]);
+    expect(await awardsOf(keepC, 'learner10@example.org')).toEqual([{ status: 'awarded' }]);
     expect(await takeJobs()).toEqual([]);
+    // Both counted as decided: the event that awarded, and the badge event its award recorded.
+    expect((await decidedSoFar()) - before).toBe(2);
 
     const badgeEvent = await database().selectFrom('learning_events').select('id').where('caused_by', '=', awarding!).executeTakeFirstOrThrow();
     const explained = await insight.decisionsOf(context, badgeEvent.id);
     expect(explained).toMatchObject({
-      event: { event: { type: openedxTypes.badgeAwarded, user: { id: '9' } } },
+      event: { event: { type: openedxTypes.badgeAwarded, user: { id: '10' } } },
       status: 'processed',
       decisions: [{ transitions: [], explanation: { badgeClasses: [], skippedByIndex: 0 } }],
     });
