@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServices, type Services } from '../src/app.js';
-import { learnersWithQueuedEvents, learnersWithUndecidedEvents } from '../src/automation/event-store.js';
+import { appendEvents, learnersWithQueuedEvents, learnersWithUndecidedEvents } from '../src/automation/event-store.js';
+import { upsertLearners } from '../src/automation/learner-store.js';
 import { processEventsJob, type ProcessEventsPayload } from '../src/automation/process-events-job.js';
+import { sourceKey } from '../src/automation/source-keys.js';
 import { loadConfig } from '../src/config.js';
 import type { NormalizedEvent } from '../src/events/event.js';
+import { inTransaction } from '../src/db/database.js';
 import { openedxTypes } from '../src/events/openedx/event-types.js';
 import { newId } from '../src/kernel/ids.js';
 import { MasterSecret } from '../src/kernel/secrets.js';
@@ -150,6 +153,23 @@ describeEachDatabase('events decided as they are recorded', (database) => {
       status: 'processed',
       decisions: [{ transitions: [], explanation: { badgeClasses: [], skippedByIndex: 0 } }],
     });
+  });
+
+  it('appends only what is new, and lists the new events once each, in the order given', async () => {
+    const [known, fresh, other] = [passingStatus(11, 'Z'), passingStatus(11, 'Y'), passingStatus(11, 'X')];
+    const appended = await inTransaction(database(), async (tx) => {
+      const learners = await upsertLearners(tx, organizationId, [{ source: known.source, externalId: known.user.id, at: new Date(known.time) }]);
+      const learnerId = [...learners.values()][0]!;
+      await appendEvents(tx, organizationId, [{ event: known, learnerId }]);
+      return appendEvents(tx, organizationId, [{ event: fresh, learnerId, depth: 1 }, { event: known, learnerId }, { event: fresh, learnerId, depth: 2 }, { event: other, learnerId }]);
+    });
+    expect(appended.ids.size).toBe(3);
+    expect(appended.added.map((a) => [a.event.id, a.depth, a.id, a.receivedAt])).toEqual([
+      [fresh.id, 1, appended.ids.get(sourceKey(fresh.source, fresh.id)), appended.inserted.get(appended.ids.get(sourceKey(fresh.source, fresh.id))!)],
+      [other.id, undefined, appended.ids.get(sourceKey(other.source, other.id)), appended.inserted.get(appended.ids.get(sourceKey(other.source, other.id))!)],
+    ]);
+    expect(appended.added.every((a) => a.receivedAt instanceof Date)).toBe(true);
+    expect(new Set(appended.added.map((a) => a.id))).toEqual(new Set(appended.inserted.keys()));
   });
 
   it("records an event older than the learner's newest for the same learner, keeping the newer contact details", async () => {

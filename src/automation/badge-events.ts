@@ -13,7 +13,6 @@ import { processEventsJob, type ProcessEventsPayload } from './process-events-jo
 import { findLearner, learnersByEmail, upsertLearners, type Learner } from './learner-store.js';
 import type { DecisionObserver } from './processor.js';
 import type { CompiledRules } from './rule-index-cache.js';
-import { sourceKey } from './source-keys.js';
 
 /** The learning event whose processing makes an award or revocation (the rules at work). */
 export interface BadgeEventCause {
@@ -119,11 +118,7 @@ export class BadgeEventLog implements AwardListener {
         return { learnerId: learner.id, event, causedBy: cause?.eventId ?? null, depth: (cause?.depth ?? 0) + 1, skippedByIndex: index && skippedWhollyByIndex(index, event) };
       }),
     );
-    const { ids, inserted } = await appendEvents(tx, organizationId, events);
-    const added = events.flatMap(({ event, skippedByIndex }) => {
-      const id = ids.get(sourceKey(event.source, event.id))!;
-      return inserted.has(id) ? [{ id, skippedByIndex }] : [];
-    });
+    const { added } = await appendEvents(tx, organizationId, events);
     const toEvaluate = added.filter((one) => one.skippedByIndex === undefined).map((one) => one.id);
     if (toEvaluate.length > 0) await enqueue(tx, processEventsJob, { eventIds: toEvaluate } satisfies ProcessEventsPayload, { organizationId });
     // Counted before the change commits: an award rolled back after this (rarely: a conflict) counts once too many.

@@ -32,15 +32,21 @@ export interface NewEvent {
   skippedByIndex?: number;
 }
 
-/**
- * Appends events to the log; an event whose (source, id) is already there is left alone. Returns
- * the log id of every event given, new or not, by `sourceKey(source, id)`, and the new ones' ids
- * with when they were recorded.
- */
-export async function appendEvents(tx: Db, organizationId: string, events: readonly NewEvent[]): Promise<{ ids: Map<string, string>; inserted: Map<string, Date> }> {
+/** What `appendEvents` did with the events it was given. */
+export interface Appended<T extends NewEvent> {
+  /** The log id of every event given, new or not, by `sourceKey(source, id)`. */
+  ids: Map<string, string>;
+  /** When each new event was recorded, by log id. */
+  inserted: Map<string, Date>;
+  /** The new events, in the order given, with their log ids and recording times. */
+  added: (T & { id: string; receivedAt: Date })[];
+}
+
+/** Appends events to the log; an event whose (source, id) is already there is left alone. */
+export async function appendEvents<T extends NewEvent>(tx: Db, organizationId: string, events: readonly T[]): Promise<Appended<T>> {
   const ids = new Map<string, string>();
   const inserted = new Map<string, Date>();
-  if (events.length === 0) return { ids, inserted };
+  if (events.length === 0) return { ids, inserted, added: [] };
   const rows = events.map(({ learnerId, event, causedBy, depth, skippedByIndex }) => ({
     id: newId('learningEvent'),
     source: event.source,
@@ -69,7 +75,13 @@ export async function appendEvents(tx: Db, organizationId: string, events: reado
     const known = rows.filter((r) => !ids.has(sourceKey(r.source, r.external_id))).map((r) => ({ source: r.source, externalId: r.external_id }));
     for (const [key, id] of await idsBySourceKey(tx, 'learning_events', organizationId, known)) ids.set(key, id);
   }
-  return { ids, inserted };
+  const unlisted = new Set(inserted.keys());
+  const added = events.flatMap((given) => {
+    const id = ids.get(sourceKey(given.event.source, given.event.id))!;
+    // A second copy in the same call is not new: only the first takes the id off the list.
+    return unlisted.delete(id) ? [{ ...given, id, receivedAt: inserted.get(id)! }] : [];
+  });
+  return { ids, inserted, added };
 }
 
 const storedEventColumns = ['id', 'organization_id', 'learner_id', 'received_at', 'event', 'caused_by', 'depth'] as const;

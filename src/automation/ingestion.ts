@@ -124,20 +124,17 @@ export class EventIngestion {
   /** Appends the events; with the rule index, decides what it can. Without, leaves every new event to the job. */
   async #appendWithRules(tx: Db, organizationId: string, valid: readonly NormalizedEvent[], learnerOf: (event: NormalizedEvent) => string, index: RuleIndex | undefined): Promise<Recorded> {
     const events = valid.map((event) => ({ event, learnerId: learnerOf(event), skippedByIndex: index && skippedWhollyByIndex(index, event) }));
-    const appended = await appendEvents(tx, organizationId, events);
+    const { ids, inserted, added } = await appendEvents(tx, organizationId, events);
     // Awards that waited for an e-mail are made now that one arrived, before the new events count.
     const waiting = await waitingEvents(tx, [...new Set(valid.filter((e) => e.user.email !== undefined).map(learnerOf))]);
     // In the order received: a learner's events are evaluated in the order the platform sent them.
-    const added = events.flatMap(({ event, learnerId, skippedByIndex }) => {
-      const id = appended.ids.get(sourceKey(event.source, event.id))!;
-      const receivedAt = appended.inserted.get(id);
-      return receivedAt ? [{ stored: { id, organizationId, learnerId, receivedAt, event, causedBy: null, depth: 0 } satisfies StoredEvent, skippedByIndex }] : [];
-    });
     // Those that concern no rule were recorded decided.
-    const fresh = added.filter((a) => a.skippedByIndex === undefined).map((a) => a.stored);
+    const fresh = added
+      .filter((a) => a.skippedByIndex === undefined)
+      .map(({ id, learnerId, receivedAt, event }): StoredEvent => ({ id, organizationId, learnerId, receivedAt, event, causedBy: null, depth: 0 }));
     const busy = waiting.map((w) => w.learnerId);
     const { decided, deferred } = index ? await decideWhileRecording(tx, index, organizationId, fresh, busy) : { decided: 0, deferred: fresh.map((stored) => stored.id) };
-    return { ...appended, decided: added.length - fresh.length + decided, deferred: [...waiting.map((w) => w.eventId), ...deferred] };
+    return { ids, inserted, decided: added.length - fresh.length + decided, deferred: [...waiting.map((w) => w.eventId), ...deferred] };
   }
 }
 
